@@ -1,0 +1,1 @@
+"""Articles -> chunks -> embeddings -> Chroma, and search over them. Never imports `bot`."""

@@ -1,0 +1,17 @@
+"""Errors meant for users: one clear line naming the thing and the reason."""
+
+
+class NewsbotError(Exception):
+    """A failure the user can act on. `str(err)` is safe to show as is."""
+
+
+class IndexLockedError(NewsbotError):
+    """Another index run holds the lock."""
+
+
+class EmbedderMismatchError(NewsbotError):
+    """The index was built with a different embedding model than the one configured."""
+
+
+class MissingExtraError(NewsbotError):
+    """An optional dependency is not installed."""
