@@ -1,0 +1,190 @@
+"""The Chroma side: one collection of chunks per embedding model.
+
+Each chunk's metadata carries its article's content hash and chunk count, so the
+collection itself is the manifest: sync needs no second store that could drift from it,
+and an article whose chunks are incomplete (a run killed mid-write) is detectable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import EmbedderMismatchError, NewsbotError
+
+PREFIX = "newsbot-"
+PAGE = 5000
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    id: str
+    text: str
+    metadata: dict[str, str | int]
+
+
+@dataclass
+class ArticleState:
+    """What the index holds for one article, aggregated from its chunks."""
+
+    id: str
+    title: str
+    path: str
+    url: str
+    published_at: str
+    n_chunks: int  # how many chunks the article was split into
+    indexed_at: str
+    stored: int = 0  # how many chunks are in the collection
+    hashes: set[str] = field(default_factory=set)
+
+    @property
+    def content_hash(self) -> str:
+        return next(iter(self.hashes)) if len(self.hashes) == 1 else ""
+
+    @property
+    def complete(self) -> bool:
+        # Two hashes or a short count: a killed run left old and new chunks, or half of them.
+        return len(self.hashes) == 1 and self.stored == self.n_chunks
+
+
+def collection_name(embedder_name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", embedder_name).strip("-._")
+    return (PREFIX + slug)[:200]
+
+
+def open_client(data_dir: Path) -> Any:
+    """An embedded, persistent Chroma client under `data_dir`, telemetry off."""
+    import chromadb
+    from chromadb.config import Settings
+
+    logging.getLogger("chromadb").setLevel(logging.ERROR)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(
+            path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False)
+        )
+    except OSError as err:
+        raise NewsbotError(f"cannot open the data folder {data_dir} ({err.strerror or err})") from err
+    except Exception as err:  # chromadb raises its own types for damaged stores
+        logging.getLogger(__name__).exception("opening Chroma under %s failed", data_dir)
+        raise NewsbotError(
+            f"the index in {data_dir} cannot be opened ({type(err).__name__}); "
+            "run `newsbot index --rebuild` to rebuild it"
+        ) from err
+
+
+def newsbot_collections(client: Any) -> list[Any]:
+    return [c for c in client.list_collections() if c.name.startswith(PREFIX)]
+
+
+class ChunkStore:
+    def __init__(self, client: Any, embedder_name: str, dim: int, *, create: bool):
+        self.client = client
+        self.embedder_name = embedder_name
+        self.name = collection_name(embedder_name)
+        if create:
+            # embedding_function=None: Chroma's default one downloads a model when given raw text.
+            self.col = client.get_or_create_collection(
+                self.name,
+                metadata={"newsbot_model": embedder_name, "newsbot_dim": dim, "newsbot_version": 0},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        else:
+            self.col = self._existing(client)
+        built_with = (self.col.metadata or {}).get("newsbot_model")
+        if built_with != embedder_name or (self.col.metadata or {}).get("newsbot_dim") != dim:
+            raise EmbedderMismatchError(
+                f"collection {self.name} was built with {built_with}, not {embedder_name}: "
+                "run `newsbot index --rebuild`"
+            )
+
+    def _existing(self, client: Any) -> Any:
+        names = {c.name: c for c in newsbot_collections(client)}
+        if self.name in names:
+            return client.get_collection(self.name, embedding_function=None)
+        if names:
+            other = max(names.values(), key=lambda c: (c.metadata or {}).get("newsbot_updated_at", ""))
+            built_with = (other.metadata or {}).get("newsbot_model")
+            raise EmbedderMismatchError(
+                f"the index was built with the embedding model {built_with}, "
+                f"but the configured model is {self.embedder_name}: run `newsbot index --rebuild` "
+                "(or set NEWSBOT_EMBED_MODEL back)"
+            )
+        raise NewsbotError("no articles indexed yet: run `newsbot index`")
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def iter_metadatas(self) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self.col.get(include=["metadatas"], limit=PAGE, offset=offset)
+            metas = page["metadatas"] or []
+            yield from (dict(m) for m in metas if m)
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
+
+    def article_states(self) -> dict[str, ArticleState]:
+        states: dict[str, ArticleState] = {}
+        for m in self.iter_metadatas():
+            aid = str(m["article"])
+            st = states.get(aid)
+            if st is None:
+                states[aid] = st = ArticleState(
+                    aid,
+                    str(m["title"]),
+                    str(m["path"]),
+                    str(m.get("url", "")),
+                    str(m.get("published_at", "")),
+                    int(m["n_chunks"]),
+                    str(m.get("indexed_at", "")),
+                )
+            st.hashes.add(str(m["hash"]))
+            st.stored += 1
+        return states
+
+    def count(self) -> int:
+        return int(self.col.count())
+
+    def version(self) -> int:
+        return int((self.col.metadata or {}).get("newsbot_version", 0))
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def add(self, records: Sequence[ChunkRecord], embeddings: np.ndarray) -> None:
+        batch = max(1, int(self.client.get_max_batch_size()))
+        for i in range(0, len(records), batch):
+            part = records[i : i + batch]
+            self.col.add(
+                ids=[r.id for r in part],
+                documents=[r.text for r in part],
+                metadatas=[r.metadata for r in part],
+                embeddings=embeddings[i : i + batch],
+            )
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        for i in range(0, len(article_ids), 500):
+            self.col.delete(where={"article": {"$in": list(article_ids[i : i + 500])}})
+
+    def bump_version(self) -> None:
+        meta = dict(self.col.metadata or {})
+        meta["newsbot_version"] = int(meta.get("newsbot_version", 0)) + 1
+        meta["newsbot_updated_at"] = now_iso()
+        self.col.modify(metadata=meta)
+
+
+def drop_all(client: Any) -> None:
+    for col in newsbot_collections(client):
+        client.delete_collection(col.name)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
