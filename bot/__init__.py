@@ -1,0 +1,1 @@
+"""Answering and the surfaces (CLI, REPL, Slack). Reaches the index only through `index`."""

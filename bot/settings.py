@@ -1,0 +1,81 @@
+"""The one typed settings object: .env, then the environment, then command-line flags.
+
+Only `Settings.load` reads the environment; everything else receives settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from index.errors import NewsbotError
+
+
+def _default_cache(env: Mapping[str, str]) -> Path:
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "newsbot"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".cache" / "newsbot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    articles: Path = Path("seeds")  # NEWSBOT_ARTICLES / --articles
+    data: Path = Path(".newsbot")  # NEWSBOT_DATA / --data
+    embed_model: str = "minilm"  # NEWSBOT_EMBED_MODEL
+    cache_dir: Path = Path.home() / ".cache" / "newsbot"  # NEWSBOT_CACHE
+    max_file_mb: float = 5.0  # NEWSBOT_MAX_FILE_MB
+    openai_api_key: str = ""  # OPENAI_API_KEY (openai:<model> embeddings)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @classmethod
+    def load(
+        cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"), **flags: Any
+    ) -> Settings:
+        merged: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            from dotenv import dotenv_values
+
+            merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        merged.update(os.environ if env is None else env)
+        values: dict[str, Any] = {
+            "articles": _path(merged.get("NEWSBOT_ARTICLES")),
+            "data": _path(merged.get("NEWSBOT_DATA")),
+            "embed_model": merged.get("NEWSBOT_EMBED_MODEL") or None,
+            "cache_dir": _path(merged.get("NEWSBOT_CACHE")) or _default_cache(merged),
+            "max_file_mb": _positive("NEWSBOT_MAX_FILE_MB", merged.get("NEWSBOT_MAX_FILE_MB")),
+            "openai_api_key": merged.get("OPENAI_API_KEY") or None,
+        }
+        values.update({k: v for k, v in flags.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        return replace(cls(), **{k: v for k, v in values.items() if v is not None and k in known})
+
+    def redacted(self) -> dict[str, str]:
+        """Settings as text, secrets masked: safe for logs and `newsbot config`."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if (f.name.endswith("_key") or "token" in f.name) and value else str(value)
+        return out
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def _positive(name: str, value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise NewsbotError(f"{name}={value!r} is not a number") from None
+    if number <= 0:
+        raise NewsbotError(f"{name}={value!r} must be greater than 0")
+    return number
