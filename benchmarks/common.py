@@ -1,0 +1,70 @@
+"""Helpers shared by the benchmark scripts: corpus staging and measured subprocess runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+BBC = SHARED / "data" / "bbc"
+WORK = ROOT / "benchmarks" / ".work"  # git-ignored; corpora are copied here, never committed
+NEWSBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def stage_bbc(dest: Path, limit: int | None = None) -> int:
+    """Copy the seed articles and the BBC corpus (identical files once) into `dest`."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(ROOT / "seeds", dest)
+    seen: set[str] = set()
+    count = 0
+    for path in sorted(BBC.glob("*/*.txt")):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        target = dest / "bbc" / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        count += 1
+        if limit is not None and count >= limit:
+            break
+    return count
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def run_rss(args: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command to completion: wall time and the child's own peak RSS (wait4, Linux)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            args, cwd=ROOT, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})}
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
