@@ -21,7 +21,7 @@ from typing import Any, Literal
 SUPPORTED = (".txt", ".md", ".markdown", ".json", ".jsonl")
 TITLE_CHARS = 80
 # Bump when loading or chunking changes what gets indexed, so a sync re-embeds everything.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 @dataclass(frozen=True)

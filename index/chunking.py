@@ -16,6 +16,9 @@ MAX_CHARS = 600
 # A chunk stops growing once it has this much text: about two news sentences, short enough
 # to quote, long enough to carry context for the embedder.
 TARGET_CHARS = 250
+# At a paragraph break a chunk ends unless it is shorter than this (a one-line paragraph
+# keeps the next one's first sentence for context).
+PARAGRAPH_MIN_CHARS = 100
 
 _ABBREVIATIONS = frozenset(
     {
@@ -37,6 +40,7 @@ _CLOSERS = "\"'’”)]"
 class Span:
     start: int
     end: int
+    paragraph_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     para_start = start
     for para_end, next_para in _paragraphs(text, start, end):
         cursor = para_start
+        first = len(spans)
         for m in _BOUNDARY.finditer(text, para_start, para_end):
             if m.group(0).rstrip(_CLOSERS) == "." and _is_abbreviation(text, m.start()):
                 continue
@@ -76,6 +81,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             _add(spans, text, cursor, m.end())
             cursor = m.end()
         _add(spans, text, cursor, para_end)
+        if len(spans) > first:
+            spans[first] = Span(spans[first].start, spans[first].end, paragraph_start=True)
         para_start = next_para
     return spans
 
@@ -140,6 +147,7 @@ def chunk_text(text: str, start: int = 0, *, markdown: bool = False) -> list[Chu
                 len(group) >= MAX_SENTENCES
                 or current >= TARGET_CHARS
                 or span.end - group[0].start > MAX_CHARS
+                or (span.paragraph_start and current >= PARAGRAPH_MIN_CHARS)
             ):
                 flush()
         group.append(span)

@@ -157,6 +157,16 @@ class ChunkStore:
     def version(self) -> int:
         return int((self.col.metadata or {}).get("newsbot_version", 0))
 
+    def refresh_version(self) -> int:
+        """The version as stored now (another process may have synced since we opened it)."""
+        try:
+            self.col = self.client.get_collection(self.name, embedding_function=None)
+        except Exception as err:  # the collection was dropped (rebuild) or the store is gone
+            raise NewsbotError(
+                "the index changed underneath this process and cannot be read; run `newsbot index`"
+            ) from err
+        return self.version()
+
     # --- writing ----------------------------------------------------------------------------
 
     def add(self, records: Sequence[ChunkRecord], embeddings: np.ndarray) -> None:

@@ -1,0 +1,221 @@
+"""Hybrid search: BM25 (bm25s) and dense Chroma search, fused by weighted min-max.
+
+The only search API the rest of the code uses: `Searcher.search(question, k)` returns
+plain `Passage` objects. The BM25 side is rebuilt whenever the collection's version
+counter moves (every sync that writes bumps it), so it never serves a stale corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+# Weight of BM25 in the fused score; dense gets the rest. Chosen on the development data
+# (see benchmarks/tune_search.py and the README).
+BM25_WEIGHT = 0.6
+# Candidates taken from each side before fusing.
+CANDIDATES = 30
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Negations, order and quantity words ("against", "before", "not", "own", "most") stay:
+# they change what is asked.
+STOPWORDS = frozenset(
+    """
+    a about above again all am an and any are as at be because been being below between both but by
+    can could did do does doing down during each for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me my myself now of off on
+    once or our ours ourselves out over she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves also said
+    says say
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk: the text is `file[start:end]` (or `body[start:end]` for json)."""
+
+    id: str
+    article: str
+    title: str
+    url: str
+    published_at: str
+    text: str
+    start: int
+    end: int
+    score: float
+    path: str = ""
+    offset_base: str = "file"
+
+
+class Analyzer:
+    """Lowercase, drop stopwords, Snowball-stem: shared by BM25 and the answerer's term checks."""
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("english")
+
+    def terms(self, text: str) -> list[str]:
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
+        return list(self._stemmer.stemWords(words))
+
+
+class _Lexical:
+    """BM25 over every chunk of one collection version, plus document frequencies."""
+
+    def __init__(self, store: ChunkStore, analyzer: Analyzer):
+        import bm25s
+
+        self.version = store.version()
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = store.col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            ids += page["ids"]
+            texts += page["documents"] or []
+            metas += [dict(m) for m in page["metadatas"] or []]
+            if len(page["ids"]) < 5000:
+                break
+            offset += 5000
+        self.ids, self.texts, self.metas = ids, texts, metas
+        corpus_terms = [
+            analyzer.terms(f"{m.get('title', '')} {t}") for m, t in zip(metas, texts, strict=True)
+        ]
+        self.df: Counter[str] = Counter(term for terms in corpus_terms for term in set(terms))
+        self.n_docs = len(ids)
+        self.bm25 = bm25s.BM25()
+        if ids:
+            self.bm25.index(corpus_terms, show_progress=False)
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        if not self.ids or not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        known = [t for t in terms if t in self.df]
+        if not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        # BM25's idf, floored so common words still count a little. A term the corpus never
+        # uses weighs as much as its rarest word, not more: one unseen word must not outweigh
+        # the rest of a question.
+        df = max(1, self.df.get(term, 0))
+        return max(0.05, math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+
+
+class Searcher:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        *,
+        bm25_weight: float = BM25_WEIGHT,
+        candidates: int = CANDIDATES,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.analyzer = Analyzer()
+        self.bm25_weight = bm25_weight
+        self.candidates = candidates
+        self._lexical: _Lexical | None = None
+        self._lock = threading.Lock()
+
+    # --- freshness ----------------------------------------------------------------------------
+
+    def lexical(self) -> _Lexical:
+        """The BM25 side for the collection's current version, rebuilt when a sync changed it."""
+        version = self.store.refresh_version()
+        with self._lock:
+            if self._lexical is None or self._lexical.version != version:
+                log.info("building BM25 for %s at version %s", self.store.name, version)
+                self._lexical = _Lexical(self.store, self.analyzer)
+            return self._lexical
+
+    def article_count(self) -> int:
+        return len({m["article"] for m in self.lexical().metas})
+
+    # --- search -------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 5) -> list[Passage]:
+        lexical = self.lexical()
+        if not lexical.ids:
+            return []
+        n = min(self.candidates, len(lexical.ids))
+        lex_scores = lexical.scores(self.analyzer.terms(question))
+        lex_top = [int(i) for i in np.argsort(-lex_scores)[:n] if lex_scores[i] > 0]
+
+        dense: dict[int, float] = {}
+        position = {chunk_id: i for i, chunk_id in enumerate(lexical.ids)}
+        result = self.store.col.query(
+            query_embeddings=[self.embedder.embed_query(question)], n_results=n, include=["distances"]
+        )
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            if chunk_id in position:  # a chunk written after our BM25 snapshot waits for the next one
+                dense[position[chunk_id]] = 1.0 - float(distance)
+
+        pool = set(lex_top) | set(dense)
+        lex_norm = _minmax({i: float(lex_scores[i]) for i in pool})
+        floor = min(dense.values()) if dense else 0.0
+        dense_norm = _minmax({i: dense.get(i, floor) for i in pool})
+        w = self.bm25_weight
+        fused = sorted(pool, key=lambda i: -(w * lex_norm[i] + (1 - w) * dense_norm[i]))[:k]
+        return [_passage(lexical, i, w * lex_norm[i] + (1 - w) * dense_norm[i]) for i in fused]
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-9:
+        return {i: 1.0 if hi > 0 else 0.0 for i in scores}
+    return {i: (s - lo) / (hi - lo) for i, s in scores.items()}
+
+
+def _passage(lexical: _Lexical, i: int, score: float) -> Passage:
+    m = lexical.metas[i]
+    return Passage(
+        id=lexical.ids[i],
+        article=str(m["article"]),
+        title=str(m.get("title", "")),
+        url=str(m.get("url", "")),
+        published_at=str(m.get("published_at", "")),
+        text=lexical.texts[i],
+        start=int(m["start"]),
+        end=int(m["end"]),
+        score=round(float(score), 4),
+        path=str(m.get("path", "")),
+        offset_base=str(m.get("offset_base", "file")),
+    )
+
+
+# Words that shape a question rather than name its subject ("how much", "what is the name").
+QUESTION_WORDS = frozenset(
+    "much many name named called kind type sort happen happened describe described mean meaning "
+    "according article articles report reported get gets got make makes made take takes took "
+    "give gives gave go goes went come comes came use used tell told know known want wants wanted "
+    "time date".split()
+)
+
+
+def term_weights(searcher: Searcher, text: str) -> dict[str, float]:
+    """IDF weight of each distinct content term of a question in the current corpus."""
+    lexical = searcher.lexical()
+    words = " ".join(w for w in _TOKEN.findall(text.lower()) if w not in QUESTION_WORDS)
+    # 1 + idf: in a one-article index idf swings wildly; every content word should count.
+    return {t: 1.0 + lexical.idf(t) for t in dict.fromkeys(searcher.analyzer.terms(words))}
