@@ -1,0 +1,51 @@
+"""User-facing templates from prompts/, loaded strictly: a missing or unknown variable is an
+error when the template is loaded, never a silent blank in front of a user."""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+
+from index.errors import NewsbotError
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+# Each template and the variables it must use, no more and no fewer.
+EXPECTED: dict[str, frozenset[str]] = {
+    "answer_found": frozenset({"quotes"}),
+    "answer_not_found": frozenset(),
+    "closest_match": frozenset({"text", "title"}),
+}
+
+
+class Template:
+    def __init__(self, name: str, text: str, variables: frozenset[str]):
+        self.name = name
+        self._template = string.Template(text.strip("\n"))
+        self.variables = variables
+
+    def render(self, **values: str) -> str:
+        missing = self.variables - values.keys()
+        if missing:
+            raise KeyError(f"template {self.name} needs {sorted(missing)}")
+        return self._template.substitute(values)
+
+
+@cache
+def load(name: str, folder: Path = PROMPTS_DIR) -> Template:
+    path = folder / f"{name}.txt"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise NewsbotError(f"prompt template {path} cannot be read ({err.strerror or err})") from err
+    template = string.Template(text)
+    if not template.is_valid():
+        raise NewsbotError(f"prompt template {path} has a malformed $placeholder")
+    found = frozenset(template.get_identifiers())
+    expected = EXPECTED.get(name, found)
+    if found != expected:
+        raise NewsbotError(
+            f"prompt template {path} uses {sorted(found)} but must use exactly {sorted(expected)}"
+        )
+    return Template(name, text, found)
