@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup model index test lint unit clean
+.PHONY: setup model index chat test lint unit clean
 
 setup: $(STAMP) model
 
@@ -22,6 +22,10 @@ model: $(STAMP)
 
 index: setup
 	$(BIN)/newsbot index
+
+# Sets up if needed, indexes seeds/ (only what changed), and opens the REPL.
+chat: index
+	$(BIN)/newsbot chat
 
 lint: setup
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.question import BadQuestion
 from index.errors import IndexLockedError, NewsbotError
 from index.sync import Progress
 
@@ -41,6 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_folders(sub.add_parser("articles", help="list the indexed articles"))
     p.add_argument("--json", action="store_true", help="one JSON object per article")
 
+    p = with_folders(sub.add_parser("ask", help="answer a question from the indexed articles"))
+    p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    p.add_argument("--top-k", type=int, default=5, help="passages to retrieve (default 5)")
+
+    p = with_folders(sub.add_parser("chat", help="ask questions in an interactive session"))
+    p.add_argument("--top-k", type=int, default=5)
+
+    p = with_folders(sub.add_parser("eval", help="score the answerer on a question file"))
+    p.add_argument(
+        "file", type=Path, help="questions: seed-style JSONL, or SQuAD 2.0 JSON with --format squad2"
+    )
+    p.add_argument("--format", choices=["jsonl", "squad2"], default="jsonl")
+    p.add_argument(
+        "--articles-filter", default="", help="squad2: comma-separated article titles to index and ask"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable metrics")
+    p.add_argument("--top-k", type=int, default=5)
+
     p = sub.add_parser("model", help="manage the embedding model")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     install = model_sub.add_parser("install", help="download, verify and convert the default model")
@@ -57,8 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.load(articles=getattr(args, "articles", None), data=getattr(args, "data", None))
         log_path = setup_logging(settings.data, verbose=args.verbose)
-        handler = {"index": cmd_index, "articles": cmd_articles, "model": cmd_model}[args.command]
+        handler = {
+            "index": cmd_index,
+            "articles": cmd_articles,
+            "ask": cmd_ask,
+            "chat": cmd_chat,
+            "eval": cmd_eval,
+            "model": cmd_model,
+        }[args.command]
         return handler(args, settings)
+    except BadQuestion as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except IndexLockedError as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
@@ -147,6 +177,99 @@ def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
         table.add_row(*(str(row[c]) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
     Console().print(table)
     return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+    from bot.ask import ask_one, ask_stream
+    from bot.question import clean_question
+    from bot.runtime import open_answerer
+
+    if args.question != "-":
+        clean_question(args.question)  # bad input fails fast, before any model loads
+    answerer = open_answerer(settings, top_k=args.top_k)
+    if args.question == "-":
+        return ask_stream(answerer, sys.stdin, args.json, sys.stdout)
+    return ask_one(answerer, args.question, args.json, sys.stdout)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Any) -> int:
+    from rich.console import Console
+
+    from bot.repl import Repl, terminal_reader
+    from bot.runtime import open_answerer
+
+    answerer = open_answerer(settings, top_k=args.top_k)
+
+    def reindex() -> str:
+        return _sync(settings).summary()
+
+    repl = Repl(answerer, Console(highlight=False), terminal_reader(settings.data / "chat_history"), reindex)
+    return repl.run()
+
+
+def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
+    from dataclasses import replace
+
+    from bot import evaluate
+    from bot.runtime import open_answerer
+
+    if args.format == "squad2":
+        titles = [t.strip() for t in args.articles_filter.split(",") if t.strip()]
+        if not titles:
+            raise NewsbotError("--format squad2 needs --articles-filter with one or more article titles")
+        work = evaluate.squad_workdir(settings.data, args.file, titles)
+        items = evaluate.load_squad(args.file, titles, work / "articles")
+        settings = replace(settings, articles=work / "articles", data=work / "data")
+        log.info("%s", _sync(settings).summary())
+    else:
+        items = evaluate.load_jsonl(args.file)
+    answerer = open_answerer(settings, top_k=args.top_k)
+    results = evaluate.run(items, answerer.answer)
+    summary = evaluate.metrics(results)
+    if args.json:
+        print(
+            json.dumps(
+                {"metrics": summary, "results": [_result_json(r) for r in results]}, ensure_ascii=False
+            )
+        )
+        return 0
+    for key, value in summary.items():
+        shown = (
+            f"{value:.1%}" if isinstance(value, float) and key.endswith(("accuracy", "refused")) else value
+        )
+        print(f"{key:22} {shown}")
+    return 0
+
+
+def _result_json(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.item.id,
+        "question": r.item.question,
+        "answerable": r.item.answerable,
+        "found": r.found,
+        "correct": r.correct,
+        "cited": r.cited,
+        "ms": r.ms,
+        "answer": r.answer,
+    }
+
+
+def _sync(settings: Any) -> Any:
+    from index.embedding import make_embedder
+    from index.lock import index_lock
+    from index.store import open_client
+    from index.sync import sync_folder
+
+    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+    with index_lock(settings.data):
+        report = sync_folder(
+            settings.articles,
+            open_client(settings.data),
+            embedder,
+            max_bytes=settings.max_file_bytes,
+            manifest_dir=settings.data / "manifest",
+        )
+    return report
 
 
 def cmd_model(args: argparse.Namespace, settings: Any) -> int:

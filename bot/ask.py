@@ -1,0 +1,47 @@
+"""`newsbot ask`: one question, or one per stdin line (`-`), human-readable or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from bot.answer import Answer, ExtractiveAnswerer
+from bot.question import BadQuestion
+
+
+def ask_one(answerer: ExtractiveAnswerer, question: str, as_json: bool, out: TextIO) -> int:
+    answer = answerer.answer(question)
+    _emit(answer, as_json, out)
+    return 0
+
+
+def ask_stream(answerer: ExtractiveAnswerer, lines: TextIO, as_json: bool, out: TextIO) -> int:
+    """One answer per input line, in order; a bad line gets an error object, not a stop."""
+    status = 0
+    for line in lines:
+        question = line.rstrip("\n")
+        try:
+            answer = answerer.answer(question)
+        except BadQuestion as err:
+            status = 2
+            if as_json:
+                out.write(json.dumps({"question": question, "error": str(err)}, ensure_ascii=False) + "\n")
+            else:
+                print(f"error: {err}", file=sys.stderr)
+            out.flush()
+            continue
+        _emit(answer, as_json, out)
+    return status
+
+
+def _emit(answer: Answer, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        out.flush()
+        return
+    from rich.console import Console
+
+    from bot.render import print_answer
+
+    print_answer(Console(file=out, highlight=False), answer)

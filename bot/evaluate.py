@@ -1,0 +1,148 @@
+"""`newsbot eval`: run a question file through the answerer and score it.
+
+Formats: the JSONL of ../shared/eval/seed_qa_dev.jsonl (answers as groups of alternatives,
+evidence phrases) and SQuAD 2.0 JSON restricted to chosen articles, which are written out as
+.txt articles and indexed into their own data folder first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.answer import Answer
+from index.errors import NewsbotError
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    answerable: bool
+    answers: list[list[str]]  # every group must appear; any one alternative per group
+    evidence: list[str] = field(default_factory=list)  # a citation containing one is correct
+    gold: tuple[str, int, int] | None = None  # SQuAD: (article id, paragraph start, end)
+
+
+@dataclass
+class Scored:
+    item: Item
+    found: bool
+    correct: bool
+    cited: bool
+    ms: float
+    answer: str
+
+
+def load_jsonl(path: Path) -> list[Item]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            items.append(
+                Item(
+                    str(d["id"]),
+                    d["question"],
+                    bool(d["answerable"]),
+                    d.get("answers", []),
+                    d.get("evidence", []),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as err:
+            raise NewsbotError(f"{path} line {n} is not an eval question ({err})") from err
+    return items
+
+
+def load_squad(path: Path, titles: Iterable[str], articles_dir: Path) -> list[Item]:
+    """Write the chosen SQuAD articles as .txt files and return their questions with gold spans."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError) as err:
+        raise NewsbotError(f"{path} is not a SQuAD 2.0 file ({err})") from err
+    wanted = set(titles)
+    found = {a["title"] for a in data} & wanted
+    if wanted - found:
+        raise NewsbotError(f"{path} has no article(s) {sorted(wanted - found)}")
+    articles_dir.mkdir(parents=True, exist_ok=True)
+    items = []
+    for article in data:
+        if article["title"] not in wanted:
+            continue
+        name = f"{article['title']}.txt"
+        text = article["title"].replace("_", " ") + "\n\n"
+        for para in article["paragraphs"]:
+            start = len(text)
+            text += para["context"].strip()
+            end = len(text)
+            text += "\n\n"
+            for qa in para["qas"]:
+                answers = sorted({a["text"] for a in qa.get("answers", [])})
+                impossible = bool(qa.get("is_impossible")) or not answers
+                items.append(
+                    Item(
+                        qa["id"],
+                        qa["question"],
+                        not impossible,
+                        [] if impossible else [answers],
+                        gold=None if impossible else (name, start, end),
+                    )
+                )
+        (articles_dir / name).write_text(text, encoding="utf-8")
+    return items
+
+
+def squad_workdir(data_dir: Path, path: Path, titles: list[str]) -> Path:
+    digest = hashlib.sha256(f"{path.resolve()}|{sorted(titles)}".encode()).hexdigest()[:12]
+    return data_dir / "eval" / f"squad-{digest}"
+
+
+def score(item: Item, answer: Answer) -> Scored:
+    text = _norm(answer.text)
+    correct = answer.found and item.answerable and all(any(_norm(a) in text for a in g) for g in item.answers)
+    cited = False
+    if answer.found and item.answerable:
+        for c in answer.citations:
+            body = _norm(c.text)
+            if item.gold is not None:
+                article, start, end = item.gold
+                overlaps = c.article == article and c.start < end and c.end > start
+                cited = cited or (overlaps and any(_norm(a) in body for g in item.answers for a in g))
+            else:
+                cited = cited or any(_norm(e) in body for e in item.evidence)
+    return Scored(item, answer.found, correct, cited, answer.timings_ms.get("total", 0.0), answer.text)
+
+
+def run(items: list[Item], ask: Callable[[str], Answer]) -> list[Scored]:
+    return [score(item, ask(item.question)) for item in items]
+
+
+def metrics(results: list[Scored]) -> dict[str, Any]:
+    answerable = [r for r in results if r.item.answerable]
+    unanswerable = [r for r in results if not r.item.answerable]
+    latencies = sorted(r.ms for r in results) or [0.0]
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    return {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answer_accuracy": share(sum(r.correct for r in answerable), len(answerable)),
+        "citation_accuracy": share(sum(r.cited for r in answerable), len(answerable)),
+        "unanswerable_refused": share(sum(not r.found for r in unanswerable), len(unanswerable)),
+        "answerable_refused": share(sum(not r.found for r in answerable), len(answerable)),
+        "latency_ms_p50": round(statistics.median(latencies), 2),
+        "latency_ms_p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 2),
+    }
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").replace("“", '"').replace("”", '"').split())
