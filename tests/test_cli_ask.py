@@ -1,0 +1,202 @@
+"""`newsbot ask` / `newsbot eval` as real processes, and the REPL as a transcript."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bot import prompts
+from bot.answer import ExtractiveAnswerer
+from bot.repl import Repl
+from index.articles import read_article_text
+from index.errors import NewsbotError
+from index.search import Searcher
+from index.store import ChunkStore, open_client
+from index.sync import sync_folder
+from tests.conftest import ROOT, cli_env, newsbot
+from tests.fakes import HashEmbedder
+from tests.test_search_answer import OTHER, STORY
+
+KEYS = {"question", "answer", "found", "citations", "mode", "timings_ms", "closest"}
+CITATION_KEYS = {"n", "article", "title", "url", "published_at", "text", "start", "end", "score"}
+
+
+@pytest.fixture
+def indexed(articles: Path, data: Path) -> tuple[Path, Path]:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    (articles / "library.md").write_text("---\ntitle: Library hours\n---\n" + OTHER.split("\n\n", 1)[1])
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    return articles, data
+
+
+def test_ask_json_is_one_object_with_verbatim_citations(indexed: tuple[Path, Path]) -> None:
+    articles, data = indexed
+    result = newsbot("ask", "Who led the ferry campaign?", "--json", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    doc = json.loads(line)
+    assert set(doc) == KEYS and doc["found"] is True and doc["mode"] == "extractive"
+    assert set(doc["timings_ms"]) == {"retrieve", "answer", "total"}
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", doc["answer"])}
+    assert markers == {c["n"] for c in doc["citations"]}
+    for c in doc["citations"]:
+        assert set(c) == CITATION_KEYS
+        assert read_article_text(articles / c["article"])[c["start"] : c["end"]] == c["text"]
+
+
+def test_ask_human_output_and_refusal(indexed: tuple[Path, Path]) -> None:
+    _, data = indexed
+    found = newsbot("ask", "How much will the ferry project cost?", "--data", str(data))
+    assert (
+        "$12 million" in found.stdout and "Sources" in found.stdout and "[1] Harbour council" in found.stdout
+    )
+    refused = newsbot("ask", "Who is the police chief of Harbour?", "--data", str(data))
+    assert refused.returncode == 0
+    assert refused.stdout.startswith("I couldn't find that in the indexed articles.")
+    assert "Closest match (not an answer)" in refused.stdout
+
+
+def test_ask_stdin_answers_each_line_in_order_with_one_model_load(indexed: tuple[Path, Path]) -> None:
+    _, data = indexed
+    questions = [
+        "Who led the ferry campaign?",
+        "",
+        "When will the library open late?",
+        "How much will it cost?",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-", "--data", str(data)],
+        input="\n".join(questions) + "\n",
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["question"] for d in docs] == questions
+    assert "error" in docs[1] and "empty" in docs[1]["error"]
+    assert result.returncode == 2  # a bad line is reported, the rest still answered
+    assert docs[0]["found"] and "Adeyemi" in docs[0]["answer"]
+
+
+def test_ask_bad_input_is_refused_clearly(indexed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, data = indexed
+    empty = newsbot("ask", "   ", "--data", str(data))
+    assert (
+        empty.returncode == 2 and "the question is empty" in empty.stderr and "Traceback" not in empty.stderr
+    )
+    long = newsbot("ask", "why " * 600, "--data", str(data))
+    assert long.returncode == 2 and "limit is 2,000" in long.stderr
+    control = newsbot("ask", "Who led\x1b the ferry\x07 campaign?", "--json", "--data", str(data))
+    assert json.loads(control.stdout)["question"] == "Who led the ferry campaign?"
+    nothing = newsbot("ask", "anything?", "--data", str(tmp_path / "empty"))
+    assert nothing.returncode == 1 and "no articles indexed yet: run `newsbot index`" in nothing.stderr
+
+
+def test_eval_scores_a_question_file(indexed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, data = indexed
+    qa = tmp_path / "qa.jsonl"
+    rows = [
+        {"id": "a", "question": "Who led the ferry campaign?", "answerable": True, "answers": [["Adeyemi"]],
+         "evidence": ["who led the campaign"]},
+        {"id": "b", "question": "How much will the ferry project cost?", "answerable": True,
+         "answers": [["12 million"], ["three years"]], "evidence": ["about $12 million"]},
+        {"id": "c", "question": "Who is the police chief of Harbour?", "answerable": False, "answers": [],
+         "evidence": []},
+    ]  # fmt: skip
+    qa.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = newsbot("eval", str(qa), "--json", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    m = doc["metrics"]
+    assert (m["answerable"], m["unanswerable"]) == (2, 1)
+    assert m["unanswerable_refused"] == 1.0 and m["answerable_refused"] == 0.0
+    assert m["citation_accuracy"] == 1.0
+    by_id = {r["id"]: r for r in doc["results"]}
+    assert by_id["a"]["correct"] is True
+    assert by_id["b"]["correct"] == ("three years" in by_id["b"]["answer"])  # every group must match
+    human = newsbot("eval", str(qa), "--data", str(data))
+    assert re.search(r"answer_accuracy\s+\d+\.\d%", human.stdout) and "latency_ms_p95" in human.stdout
+
+
+def test_eval_squad2_indexes_the_chosen_articles(tmp_path: Path) -> None:
+    squad = tmp_path / "squad.json"
+    context = "The Normans were the people who gave their name to Normandy, a region in France."
+    squad.write_text(json.dumps({"data": [
+        {"title": "Normans", "paragraphs": [{"context": context, "qas": [
+            {"id": "q1", "question": "What region did the Normans give their name to?",
+             "is_impossible": False, "answers": [{"text": "Normandy", "answer_start": 51}]},
+            {"id": "q2", "question": "Who was the Norman king of Sicily in 1900?", "is_impossible": True,
+             "answers": []}]}]},
+        {"title": "Held_out", "paragraphs": [{"context": "Not indexed.", "qas": []}]},
+    ]}))  # fmt: skip
+    data = tmp_path / "data"
+    result = newsbot("eval", str(squad), "--format", "squad2", "--articles-filter", "Normans", "--json",
+                     "--data", str(data))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)["metrics"]
+    assert m["questions"] == 2 and m["answer_accuracy"] == 1.0 and m["citation_accuracy"] == 1.0
+    missing = newsbot(
+        "eval", str(squad), "--format", "squad2", "--articles-filter", "Nope", "--data", str(data)
+    )
+    assert missing.returncode == 1 and "no article(s) ['Nope']" in missing.stderr
+
+
+def test_templates_load_strictly(tmp_path: Path) -> None:
+    (tmp_path / "answer_found.txt").write_text("Answer: $quotes and $extra\n")
+    with pytest.raises(NewsbotError, match="must use exactly"):
+        prompts.load.__wrapped__("answer_found", tmp_path)
+    (tmp_path / "closest_match.txt").write_text("Closest: $text\n")
+    with pytest.raises(NewsbotError, match=r"\['text', 'title'\]"):
+        prompts.load.__wrapped__("closest_match", tmp_path)
+    with pytest.raises(NewsbotError, match="cannot be read"):
+        prompts.load.__wrapped__("answer_not_found", tmp_path)
+    for name in prompts.EXPECTED:  # the shipped templates all load
+        prompts.load(name)
+
+
+def test_repl_transcript(articles: Path, data: Path) -> None:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    answerer = ExtractiveAnswerer(Searcher(store, HashEmbedder()))
+    inputs = iter(
+        ["/help", "Who led the ferry campaign?", "/sources", "and what did opponents want?", "", "/articles",
+         "/nope", "<ctrl-c>", "/reindex", "Who is the police chief of Harbour?"]
+    )  # fmt: skip
+
+    def read_line(prompt: str) -> str:
+        line = next(inputs, None)
+        if line is None:
+            raise EOFError
+        if line == "<ctrl-c>":
+            raise KeyboardInterrupt  # Ctrl-C on a line drops it and the session goes on
+        return line
+
+    out = io.StringIO()
+    reindexed: list[bool] = []
+
+    def reindex() -> str:
+        reindexed.append(True)
+        return "1 articles: 0 added, 0 updated, 0 deleted, 1 unchanged, 0 skipped; 0 chunks embedded in 0.0 s"
+
+    repl = Repl(answerer, Console(file=out, width=120, color_system=None), read_line, reindex)
+    assert repl.run() == 0
+    transcript = out.getvalue()
+    assert "/sources   full passages" in transcript
+    assert "Ruth Adeyemi" in transcript
+    assert transcript.count("Deputy mayor Ruth Adeyemi, who led the campaign") >= 2  # answer, then /sources
+    assert "sea wall" in transcript  # the follow-up used the conversation
+    assert "ferry.txt  Harbour council backs ferry link" in transcript and "1 articles indexed" in transcript
+    assert "unknown command /nope" in transcript
+    assert reindexed == [True] and "1 unchanged" in transcript
+    assert "I couldn't find that in the indexed articles." in transcript
+    assert transcript.rstrip().endswith("bye")

@@ -1,0 +1,153 @@
+"""Hybrid search and the offline answerer on real Chroma (fast fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import ExtractiveAnswerer, find_candidate
+from bot.question import BadQuestion, Question, clean_question, is_follow_up
+from index.articles import read_article_text
+from index.search import Searcher
+from index.store import ChunkStore, open_client
+from index.sync import sync_folder
+from tests.fakes import HashEmbedder
+
+STORY = (
+    "Harbour council backs ferry link\n\n"
+    "The Harbour council voted 9 to 4 on Tuesday to fund a new ferry link to Gull Island. "
+    "The project will cost about $12 million over three years.\n\n"
+    "Deputy mayor Ruth Adeyemi, who led the campaign, said islanders had waited decades. "
+    "Opponents said the money should repair the sea wall first.\n\n"
+    "Construction is expected to start in March 2027, the transport office said. "
+    "The council also appointed a new harbour master to oversee the work.\n"
+)
+OTHER = (
+    "Library extends opening hours\n\n"
+    "The central library will open until 9 p.m. on weekdays from next month. "
+    "Librarians said evening visits had doubled since the spring.\n"
+)
+
+
+@pytest.fixture
+def answerer(articles: Path, data: Path) -> ExtractiveAnswerer:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    (articles / "library.txt").write_text(OTHER, encoding="utf-8")
+    (articles / "feed.jsonl").write_text(
+        json.dumps(
+            {"title": "Bakery wins prize", "body": "A bakery on Quay Street won the regional bread prize."}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
+
+
+def test_search_returns_passages_that_slice_from_their_files(
+    answerer: ExtractiveAnswerer, articles: Path
+) -> None:
+    passages = answerer.searcher.search("ferry link cost", 5)
+    assert passages and passages[0].article == "ferry.txt"
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        if p.offset_base == "file":
+            assert read_article_text(articles / p.path)[p.start : p.end] == p.text
+
+
+def test_bm25_side_follows_a_sync_without_restart(
+    answerer: ExtractiveAnswerer, articles: Path, data: Path
+) -> None:
+    assert not any(p.article == "zoo.txt" for p in answerer.searcher.search("zebra enclosure", 3))
+    (articles / "zoo.txt").write_text("Zoo opens zebra enclosure\n\nThe zoo opened a zebra enclosure.\n")
+    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    assert answerer.searcher.search("zebra enclosure", 3)[0].article == "zoo.txt"
+    (articles / "zoo.txt").unlink()
+    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    assert not any(p.article == "zoo.txt" for p in answerer.searcher.search("zebra enclosure", 3))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "bold"),
+    [
+        ("How much will the ferry project cost?", "$12 million", "$12 million"),
+        ("Who led the ferry campaign?", "Ruth Adeyemi", "Ruth Adeyemi"),
+        ("When is construction expected to start?", "March 2027", "March 2027"),
+        ("Until what time will the library open?", "9 p.m.", None),
+        ("What prize did the bakery win?", "regional bread prize", None),
+    ],
+)
+def test_answers_quote_the_sentence_and_cite_it(
+    answerer: ExtractiveAnswerer, question: str, expected: str, bold: str | None
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.found, answer.text
+    assert expected in answer.text
+    assert "[1]" in answer.text and answer.citations[0].n == 1
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations)
+    quoted = answer.text.split("“", 1)[1].split("”", 1)[0]
+    assert quoted in answer.citations[0].text, "the quote is verbatim from the cited passage"
+    if bold is not None:
+        assert answer.text[slice(*answer.highlights[0])] == bold
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the police chief of Harbour?",
+        "What is the population of Gull Island?",
+        "What is the name of the new harbour master?",  # the appointment is there, the name is not
+        "How many ferries does the island own?",
+    ],
+)
+def test_questions_the_articles_do_not_answer_are_refused(
+    answerer: ExtractiveAnswerer, question: str
+) -> None:
+    answer = answerer.answer(question)
+    assert not answer.found, answer.text
+    assert answer.text == "I couldn't find that in the indexed articles."
+    assert answer.citations == [] and answer.closest is not None
+
+
+def test_follow_up_uses_the_conversation(answerer: ExtractiveAnswerer) -> None:
+    first = answerer.answer("Who led the ferry campaign?")
+    follow = answerer.answer("and what did opponents want?", [first])
+    assert follow.found and "sea wall" in follow.text
+    assert "ferry" in follow.standalone
+
+
+def test_bad_questions_are_named() -> None:
+    with pytest.raises(BadQuestion, match="empty"):
+        clean_question(" \t\n ")
+    with pytest.raises(BadQuestion, match="limit is 2,000"):
+        clean_question("why " * 600)
+    assert clean_question("who\x00 won\x1b the\x07 vote?") == "who won the vote?"
+
+
+def test_question_types_and_follow_ups() -> None:
+    assert Question.parse("How many districts fell?").kind == "number"
+    assert Question.parse("When did it start?").kind == "date"
+    assert Question.parse("In which part of the country is Helmand?").kind == "place"
+    assert Question.parse("Who is the president?").kind == "person"
+    assert Question.parse("What is the name of the new minister?").kind == "person"
+    assert Question.parse("What did the council decide?").kind == "other"
+    assert is_follow_up("and who is its deputy?") and not is_follow_up(
+        "Who is the deputy defence minister now?"
+    )
+
+
+def test_answer_candidates_skip_what_the_question_already_says() -> None:
+    sentence = "President Ashraf Ghani met Gen. Miller in Kabul on May 1."
+
+    def span(question: str, kind: str) -> str | None:
+        found = find_candidate(sentence, question, kind)
+        return sentence[found[0] : found[1]] if found else None
+
+    assert span("Who is the president?", "person") == "Ashraf Ghani"
+    assert span("Who met Ashraf Ghani?", "person") == "Miller"
+    assert span("When did they meet?", "date") == "May 1"
+    assert span("Where did they meet?", "place") == "Kabul"
+    assert find_candidate("The council met.", "Who met?", "person") is None
