@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import NEWSBOT, ROOT, SHARED, WORK, run_rss  # noqa: E402
+from common import NEWSBOT, ROOT, SHARED, WORK, run_rss
 
 QUESTIONS = [
     # Generic questions: latency does not depend on whether they are answerable.
