@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.question import BadQuestion
+from index.embedding import Embedder
 from index.errors import IndexLockedError, NewsbotError
-from index.sync import Progress
+from index.sync import Progress, SyncReport
 
 log = logging.getLogger("newsbot")
 
@@ -106,24 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Any) -> int:
-    from index.embedding import make_embedder
-    from index.lock import index_lock
-    from index.store import open_client
-    from index.sync import sync_folder
+    from bot.runtime import embedder_for
 
-    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+    embedder = embedder_for(settings)  # once: watch mode re-syncs without reloading the model
 
     def run_once(rebuild: bool) -> int:
-        with index_lock(settings.data), _progress_bar() as bar:
-            report = sync_folder(
-                settings.articles,
-                open_client(settings.data),
-                embedder,
-                max_bytes=settings.max_file_bytes,
-                rebuild=rebuild,
-                progress=bar,
-                manifest_dir=settings.data / "manifest",
-            )
+        with _progress_bar() as bar:
+            report = _sync(settings, rebuild=rebuild, progress=bar, embedder=embedder)
         for skip in report.skips:
             log.warning("%s", skip)
         print(report.summary(), flush=True)
@@ -147,11 +137,9 @@ def cmd_index(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
-    from index.embedding import make_embedder
-    from index.store import ChunkStore, open_client
+    from bot.runtime import embedder_for, open_store
 
-    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
-    store = ChunkStore(open_client(settings.data), embedder.name, embedder.dim, create=False)
+    store = open_store(settings, embedder_for(settings))
     states = sorted(store.article_states().values(), key=lambda s: s.id)
     rows = [
         {
@@ -224,6 +212,7 @@ def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
     else:
         items = evaluate.load_jsonl(args.file)
     answerer = open_answerer(settings, top_k=args.top_k)
+    answerer.searcher.search("warm up", 1)  # load the models first: latency figures are per question, warm
     results = evaluate.run(items, answerer.answer)
     summary = evaluate.metrics(results)
     if args.json:
@@ -254,22 +243,25 @@ def _result_json(r: Any) -> dict[str, Any]:
     }
 
 
-def _sync(settings: Any) -> Any:
-    from index.embedding import make_embedder
+def _sync(
+    settings: Any, rebuild: bool = False, progress: Progress | None = None, embedder: Embedder | None = None
+) -> SyncReport:
+    """One locked sync of the articles folder into the index (index, chat /reindex, eval)."""
+    from bot.runtime import embedder_for
     from index.lock import index_lock
     from index.store import open_client
     from index.sync import sync_folder
 
-    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
     with index_lock(settings.data):
-        report = sync_folder(
+        return sync_folder(
             settings.articles,
             open_client(settings.data),
-            embedder,
+            embedder or embedder_for(settings),
             max_bytes=settings.max_file_bytes,
+            rebuild=rebuild,
+            progress=progress,
             manifest_dir=settings.data / "manifest",
         )
-    return report
 
 
 def cmd_model(args: argparse.Namespace, settings: Any) -> int:

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from bot.answer import ExtractiveAnswerer
 from bot.settings import Settings
+from index.embedding import Embedder
 from index.search import Searcher
+from index.store import ChunkStore
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    from index.embedding import make_embedder
+
+    return make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+
+
+def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
+    """The existing index for this embedder (clear errors if there is none or it differs)."""
+    from index.store import open_client
+
+    return ChunkStore(open_client(settings.data), embedder.name, embedder.dim, create=False)
 
 
 def open_searcher(settings: Settings) -> Searcher:
-    from index.embedding import make_embedder
-    from index.store import ChunkStore, open_client
-
-    embedder = make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
-    store = ChunkStore(open_client(settings.data), embedder.name, embedder.dim, create=False)
-    return Searcher(store, embedder)
+    embedder = embedder_for(settings)
+    return Searcher(open_store(settings, embedder), embedder)
 
 
 def open_answerer(settings: Settings, top_k: int = 5) -> ExtractiveAnswerer:

@@ -94,6 +94,7 @@ class _Lexical:
                 break
             offset += 5000
         self.ids, self.texts, self.metas = ids, texts, metas
+        self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         corpus_terms = [
             analyzer.terms(f"{m.get('title', '')} {t}") for m, t in zip(metas, texts, strict=True)
         ]
@@ -147,9 +148,6 @@ class Searcher:
                 self._lexical = _Lexical(self.store, self.analyzer)
             return self._lexical
 
-    def article_count(self) -> int:
-        return len({m["article"] for m in self.lexical().metas})
-
     # --- search -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5) -> list[Passage]:
@@ -161,7 +159,7 @@ class Searcher:
         lex_top = [int(i) for i in np.argsort(-lex_scores)[:n] if lex_scores[i] > 0]
 
         dense: dict[int, float] = {}
-        position = {chunk_id: i for i, chunk_id in enumerate(lexical.ids)}
+        position = lexical.position
         result = self.store.col.query(
             query_embeddings=[self.embedder.embed_query(question)], n_results=n, include=["distances"]
         )
