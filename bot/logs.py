@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import sys
 from pathlib import Path
+
+_SECRET = re.compile(r"\b(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{8,}|Bearer\s+[\w.-]+)")
+
+
+class RedactSecrets(logging.Filter):
+    """Tokens and API keys never reach a log line, whichever library logs them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET.sub("[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 class _OneLine(logging.Formatter):
@@ -23,8 +37,9 @@ def setup_logging(data_dir: Path, verbose: bool = False) -> Path | None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(_OneLine())
+    console.addFilter(RedactSecrets())
     root.addHandler(console)
-    for noisy in ("chromadb", "httpx", "urllib3", "watchfiles"):
+    for noisy in ("chromadb", "httpx", "urllib3", "watchfiles", "slack_sdk", "slack_bolt", "aiohttp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log_path = data_dir / "newsbot.log"
     try:
@@ -34,5 +49,6 @@ def setup_logging(data_dir: Path, verbose: bool = False) -> Path | None:
         return None  # a read-only data folder must not stop a read-only command
     file_handler.setLevel(logging.DEBUG)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    file_handler.addFilter(RedactSecrets())
     root.addHandler(file_handler)
     return log_path

@@ -29,6 +29,13 @@ class Settings:
     cache_dir: Path = Path.home() / ".cache" / "newsbot"  # NEWSBOT_CACHE
     max_file_mb: float = 5.0  # NEWSBOT_MAX_FILE_MB
     openai_api_key: str = ""  # OPENAI_API_KEY (openai:<model> embeddings)
+    slack_bot_token: str = ""  # SLACK_BOT_TOKEN (xoxb-...)
+    slack_app_token: str = ""  # SLACK_APP_TOKEN (xapp-..., Socket Mode)
+    slack_signing_secret: str = ""  # SLACK_SIGNING_SECRET (HTTP mode)
+    slack_api_url: str = "https://slack.com/api/"  # SLACK_API_URL (proxies, tests)
+    slack_allowed_channels: frozenset[str] = frozenset()  # SLACK_ALLOWED_CHANNELS (comma-separated ids)
+    slack_thread_replies: bool = True  # NEWSBOT_SLACK_THREAD_REPLIES: answer un-mentioned thread replies
+    slack_user_rate: int = 20  # NEWSBOT_SLACK_USER_RATE: questions per user per minute
 
     @property
     def max_file_bytes(self) -> int:
@@ -51,6 +58,18 @@ class Settings:
             "cache_dir": _path(merged.get("NEWSBOT_CACHE")) or _default_cache(merged),
             "max_file_mb": _positive("NEWSBOT_MAX_FILE_MB", merged.get("NEWSBOT_MAX_FILE_MB")),
             "openai_api_key": merged.get("OPENAI_API_KEY") or None,
+            "slack_bot_token": merged.get("SLACK_BOT_TOKEN") or None,
+            "slack_app_token": merged.get("SLACK_APP_TOKEN") or None,
+            "slack_signing_secret": merged.get("SLACK_SIGNING_SECRET") or None,
+            "slack_api_url": _api_url(merged.get("SLACK_API_URL")),
+            "slack_allowed_channels": frozenset(
+                c.strip() for c in merged.get("SLACK_ALLOWED_CHANNELS", "").split(",") if c.strip()
+            )
+            or None,
+            "slack_thread_replies": _flag(
+                "NEWSBOT_SLACK_THREAD_REPLIES", merged.get("NEWSBOT_SLACK_THREAD_REPLIES")
+            ),
+            "slack_user_rate": _count("NEWSBOT_SLACK_USER_RATE", merged.get("NEWSBOT_SLACK_USER_RATE")),
         }
         values.update({k: v for k, v in flags.items() if v is not None})
         known = {f.name for f in fields(cls)}
@@ -61,7 +80,8 @@ class Settings:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = "***" if (f.name.endswith("_key") or "token" in f.name) and value else str(value)
+            secret = f.name.endswith(("_key", "_token", "_secret"))
+            out[f.name] = "***" if secret and value else str(value)
         return out
 
 
@@ -79,3 +99,30 @@ def _positive(name: str, value: str | None) -> float | None:
     if number <= 0:
         raise NewsbotError(f"{name}={value!r} must be greater than 0")
     return number
+
+
+def _api_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise NewsbotError(f"SLACK_API_URL={value!r} must start with http:// or https://")
+    return value if value.endswith("/") else value + "/"
+
+
+def _flag(name: str, value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise NewsbotError(f"{name}={value!r} must be true or false")
+
+
+def _count(name: str, value: str | None) -> int | None:
+    number = _positive(name, value)
+    if number is None:
+        return None
+    if number != int(number):
+        raise NewsbotError(f"{name}={value!r} must be a whole number")
+    return int(number)
