@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable metrics")
     p.add_argument("--top-k", type=int, default=5)
 
+    p = with_folders(sub.add_parser("slack", help="run the Slack bot (Socket Mode, or --http)"))
+    p.add_argument(
+        "--http", action="store_true", help="serve the Events API over HTTP instead of Socket Mode"
+    )
+    p.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    p.add_argument("--watch", action="store_true", help="also re-index the articles folder when it changes")
+
     p = sub.add_parser("model", help="manage the embedding model")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     install = model_sub.add_parser("install", help="download, verify and convert the default model")
@@ -83,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "articles": cmd_articles,
             "ask": cmd_ask,
             "chat": cmd_chat,
+            "slack": cmd_slack,
             "eval": cmd_eval,
             "model": cmd_model,
         }[args.command]
@@ -193,6 +201,38 @@ def cmd_chat(args: argparse.Namespace, settings: Any) -> int:
 
     repl = Repl(answerer, Console(highlight=False), terminal_reader(settings.data / "chat_history"), reindex)
     return repl.run()
+
+
+def cmd_slack(args: argparse.Namespace, settings: Any) -> int:
+    import asyncio
+    import threading
+
+    from bot.runtime import open_answerer
+    from bot.slack.app import check_settings, serve
+    from bot.slack.service import SlackService
+    from bot.slack.state import SlackState
+
+    http = args.http or not settings.slack_app_token
+    check_settings(settings, http)
+    service = SlackService(
+        open_answerer(settings),
+        SlackState(settings.data / "slack.sqlite3"),
+        allowed_channels=settings.slack_allowed_channels,
+        user_rate=settings.slack_user_rate,
+        thread_replies=settings.slack_thread_replies,
+    )
+    if args.watch:  # the searcher picks up each sync through the collection version
+        from index.sync import watch_folder
+
+        def sync_once() -> None:
+            try:
+                log.info("%s", _sync(settings).summary())
+            except NewsbotError as err:
+                log.error("re-index failed: %s", err)
+
+        threading.Thread(target=watch_folder, args=(settings.articles, sync_once), daemon=True).start()
+    asyncio.run(serve(settings, service, http=http, port=args.port))
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Any) -> int:

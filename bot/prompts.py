@@ -16,6 +16,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "answer_found": frozenset({"quotes"}),
     "answer_not_found": frozenset(),
     "closest_match": frozenset({"text", "title"}),
+    "slack_usage": frozenset(),
+    "slack_too_long": frozenset({"length"}),
+    "slack_rate_limited": frozenset(),
+    "slack_error": frozenset({"ref"}),
+    "slack_feedback_thanks": frozenset(),
 }
 
 

@@ -1,0 +1,1 @@
+"""Slack surface: renders Answers in Slack. It never decides what to answer."""

@@ -1,0 +1,99 @@
+"""Build and run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, or HTTP (`--http`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.settings import Settings
+from bot.slack.listeners import register_all
+from bot.slack.service import SlackService
+from index.errors import NewsbotError
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def web_client(settings: Settings) -> Any:
+    from slack_sdk.http_retry.builtin_async_handlers import (
+        AsyncConnectionErrorRetryHandler,
+        AsyncRateLimitErrorRetryHandler,
+        AsyncServerErrorRetryHandler,
+    )
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    # Bounded retries: 429 honours Retry-After; 5xx and dropped connections back off.
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(settings: Settings, service: SlackService) -> AsyncApp:
+    app = AsyncApp(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or None,
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        logger=logging.getLogger("newsbot.slack.bolt"),
+    )
+    register_all(app, service)
+    return app
+
+
+def check_settings(settings: Settings, http: bool) -> None:
+    if not settings.slack_bot_token:
+        raise NewsbotError(
+            "SLACK_BOT_TOKEN is not set: create the app from manifest.yaml and put its tokens in .env"
+        )
+    if http and not settings.slack_signing_secret:
+        raise NewsbotError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it")
+    if not http and not settings.slack_app_token:
+        raise NewsbotError("SLACK_APP_TOKEN is not set: Socket Mode needs it (or run `newsbot slack --http`)")
+
+
+async def check_token(app: AsyncApp) -> str:
+    """auth.test once at start-up: a bad token is one clear line, not a traceback later."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        response = await app.client.auth_test()
+    except SlackApiError as err:
+        raise NewsbotError(
+            f"SLACK_BOT_TOKEN was rejected by Slack ({err.response.get('error', 'error')})"
+        ) from err
+    except (SlackClientError, OSError) as err:
+        raise NewsbotError(
+            f"cannot reach the Slack API at {app.client.base_url} ({type(err).__name__})"
+        ) from err
+    return str(response.get("user_id", ""))
+
+
+async def serve(settings: Settings, service: SlackService, *, http: bool, port: int) -> None:
+    app = build_app(settings, service)
+    bot_user = await check_token(app)
+    if http:
+        from aiohttp import web
+
+        runner = web.AppRunner(app.server(port=port, path=EVENTS_PATH).web_app)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", port).start()
+        log.warning("newsbot (%s) listening for Slack on port %s at %s", bot_user, port, EVENTS_PATH)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+    else:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        log.warning("newsbot (%s) connected to Slack in Socket Mode", bot_user)
+        await handler.start_async()

@@ -1,0 +1,22 @@
+"""Listeners, registered by type, one handler per file."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.listeners import (
+    app_home,
+    app_mention,
+    ask_command,
+    errors,
+    feedback,
+    message,
+    share,
+    show_passages,
+)
+from bot.slack.service import SlackService
+
+
+def register_all(app: AsyncApp, service: SlackService) -> None:
+    for module in (app_mention, message, ask_command, feedback, show_passages, share, app_home, errors):
+        module.register(app, service)

@@ -1,0 +1,20 @@
+"""The App Home tab: how many articles, the newest ones, when the index last changed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.blocks import home_view
+from bot.slack.service import SlackService
+
+
+def register(app: AsyncApp, service: SlackService) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: Any) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        count, newest, updated = await asyncio.to_thread(service.home_stats)
+        await client.views_publish(user_id=event["user"], view=home_view(count, newest, updated))

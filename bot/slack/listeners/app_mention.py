@@ -1,0 +1,22 @@
+"""@newsbot in a channel: answer in a thread under the question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.service import Place, SlackService
+
+
+def register(app: AsyncApp, service: SlackService) -> None:
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
+        if event.get("bot_id") or event.get("subtype"):
+            return
+        channel, ts = event["channel"], event["ts"]
+        thread = event.get("thread_ts") or ts
+        place = Place(channel, thread, history_key=thread, message_ts=ts)
+        # The message key is shared with the `message` event Slack may also send for it.
+        keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}")
+        await service.ask(client, event.get("user", ""), event.get("text", ""), place, keys)

@@ -1,0 +1,33 @@
+"""Direct messages, and un-mentioned replies in threads the bot has answered (a setting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.slack.service import Place, SlackService
+
+
+def register(app: AsyncApp, service: SlackService) -> None:
+    @app.event("message")
+    async def on_message(
+        event: dict[str, Any], body: dict[str, Any], client: Any, context: AsyncBoltContext
+    ) -> None:
+        # Edits, deletions, joins and bot posts all carry a subtype or a bot_id: never answer them.
+        if event.get("subtype") or event.get("bot_id") or event.get("user") in (None, context.bot_user_id):
+            return
+        channel, ts, text = event["channel"], event["ts"], event.get("text", "")
+        thread = event.get("thread_ts")
+        if event.get("channel_type") == "im":
+            place = Place(channel, thread, history_key=thread or "dm", message_ts=ts)
+        else:
+            mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in text
+            if not thread or thread == ts or mentioned:
+                return  # top-level chatter is not for us; a mention is the app_mention listener's
+            if not service.thread_replies or not service.state.has_thread(channel, thread):
+                return
+            place = Place(channel, thread, history_key=thread, message_ts=ts)
+        keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}", event.get("client_msg_id", ""))
+        await service.ask(client, event["user"], text, place, keys)

@@ -1,0 +1,132 @@
+"""The one path every Slack question takes: filter, dedupe, answer off the event loop, post.
+
+Listeners only pull the question and its place (channel, thread) out of a payload and call
+`ask`; the answer itself comes from the answerer, as in the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from bot import prompts
+from bot.answer import Answer, ExtractiveAnswerer
+from bot.question import MAX_QUESTION_CHARS, BadQuestion
+from bot.slack.blocks import answer_blocks, escape, fallback_text
+from bot.slack.ratelimit import UserRateLimit
+from bot.slack.state import SlackState
+
+log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Place:
+    channel: str
+    thread: str | None  # reply in this thread (None: top level, as in a DM)
+    history_key: str  # conversation identity for follow-ups
+    message_ts: str  # the question's own message, for the 👀 reaction
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # plain, escaped: the whole message, or the notification fallback for blocks
+    blocks: list[dict[str, Any]] | None = None
+    answer: Answer | None = None
+
+
+def strip_mentions(text: str) -> str:
+    return " ".join(_MENTION.sub(" ", text or "").split())
+
+
+class SlackService:
+    def __init__(
+        self,
+        answerer: ExtractiveAnswerer,
+        state: SlackState,
+        *,
+        allowed_channels: frozenset[str] = frozenset(),
+        user_rate: int = 20,
+        thread_replies: bool = True,
+    ):
+        self.answerer = answerer
+        self.state = state
+        self.allowed_channels = allowed_channels
+        self.limiter = UserRateLimit(user_rate)
+        self.thread_replies = thread_replies
+
+    def allowed(self, channel: str) -> bool:
+        # DMs (D...) are always allowed; the allowlist is about shared channels.
+        return not self.allowed_channels or channel.startswith("D") or channel in self.allowed_channels
+
+    async def answer_payload(self, question: str, history: list[Answer]) -> tuple[Answer, dict[str, Any]]:
+        # The answerer is CPU-bound and synchronous: run it off the event loop so acks stay fast.
+        answer = await asyncio.to_thread(self.answerer.answer, question, history)
+        return answer, {**answer.to_json(), "highlights": answer.highlights}
+
+    async def reply_to(
+        self, user: str, text: str, channel: str, history: list[Answer], *, shareable: bool = False
+    ) -> Reply:
+        """What to say to one question: an answer with its blocks, or a short message."""
+        question = strip_mentions(text)
+        if not question:
+            return Reply(prompts.load("slack_usage").render())
+        if len(question) > MAX_QUESTION_CHARS:
+            return Reply(prompts.load("slack_too_long").render(length=f"{len(question):,}"))
+        if not self.limiter.allow(user):
+            return Reply(prompts.load("slack_rate_limited").render())
+        try:
+            answer, payload = await self.answer_payload(question, history)
+        except BadQuestion as err:
+            return Reply(escape(str(err)))
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("answering in %s failed (reference %s)", channel, ref)
+            return Reply(prompts.load("slack_error").render(ref=ref))
+        answer_id = self.state.save_answer(payload, channel)
+        return Reply(fallback_text(payload), answer_blocks(payload, answer_id, shareable=shareable), answer)
+
+    async def ask(self, client: Any, user: str, text: str, place: Place, keys: tuple[str, ...]) -> None:
+        """Answer one question event in its thread (or DM), exactly once per event key."""
+        if not self.allowed(place.channel):
+            log.info("ignoring a question in %s: not in SLACK_ALLOWED_CHANNELS", place.channel)
+            return
+        if not self.state.claim(*keys):
+            log.info("already handled %s; not answering again", keys)
+            return
+        await self._react(client.reactions_add, place)
+        try:
+            history = self.state.history(place.channel, place.history_key)
+            reply = await self.reply_to(user, text, place.channel, history)
+            await client.chat_postMessage(
+                channel=place.channel,
+                thread_ts=place.thread,
+                text=reply.text,
+                blocks=reply.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if reply.answer is not None:
+                self.state.add_turn(place.channel, place.history_key, reply.answer)
+        except Exception:  # Slack itself failed after its retries: log it; the user saw 👀 go away
+            log.exception("posting the answer in %s failed", place.channel)
+        finally:
+            await self._react(client.reactions_remove, place)
+
+    def home_stats(self) -> tuple[int, list[tuple[str, str]], str]:
+        store = self.answerer.searcher.store
+        states = list(store.article_states().values())
+        newest = sorted(states, key=lambda s: s.published_at or s.indexed_at, reverse=True)[:5]
+        store.refresh_version()
+        updated = str((store.col.metadata or {}).get("newsbot_updated_at", ""))
+        return len(states), [(s.title, s.published_at) for s in newest], updated
+
+    async def _react(self, method: Any, place: Place) -> None:
+        try:
+            await method(channel=place.channel, timestamp=place.message_ts, name="eyes")
+        except Exception:  # the 👀 is a courtesy; never let it block or break an answer
+            log.debug("reaction on %s failed", place.message_ts, exc_info=True)
