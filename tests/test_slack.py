@@ -1,0 +1,499 @@
+"""The real bolt app, over real loopback HTTP and Socket Mode, against the fake Slack API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from bot.answer import ExtractiveAnswerer
+from bot.settings import Settings
+from bot.slack.app import EVENTS_PATH, build_app, check_token
+from bot.slack.service import SlackService
+from bot.slack.state import SlackState
+from index.errors import NewsbotError
+from index.search import Searcher
+from index.store import ChunkStore, open_client
+from index.sync import sync_folder
+from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack
+from tests.fakes import HashEmbedder
+from tests.test_search_answer import STORY
+
+SECRET = "test-signing-secret"
+PINGS = (
+    "Notice board warning\n\n"
+    "The notice board said <!channel> and <!here> and <!everyone> and <@U123> must read the flood warning. "
+    "The flood warning covers the river district.\n"
+)
+
+
+@dataclass
+class Env:
+    fake: FakeSlack
+    url: str
+    state_path: Path
+    settings: Settings
+    service: SlackService
+    runner: web.AppRunner
+
+    async def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        retry: int | None = None,
+    ) -> int:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature
+            or str(SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)),
+        }
+        if retry is not None:
+            headers["X-Slack-Retry-Num"] = str(retry)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, data=body, headers=headers) as resp,
+        ):
+            return resp.status
+
+    async def event(self, event: dict[str, Any], event_id: str, **kw: Any) -> int:
+        body = {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return await self.post(json.dumps(body).encode(), "application/json", **kw)
+
+    async def form(self, fields: dict[str, str]) -> int:
+        return await self.post(urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+
+def mention(text: str, ts: str, channel: str = "C1", thread_ts: str | None = None) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answerer(tmp_path: Path) -> ExtractiveAnswerer:
+    articles, data = tmp_path / "articles", tmp_path / "data"
+    articles.mkdir(exist_ok=True)
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    (articles / "pings.txt").write_text(PINGS, encoding="utf-8")
+    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
+
+
+async def _start(fake: FakeSlack, tmp_path: Path, answerer: ExtractiveAnswerer, **service_kw: Any) -> Env:
+    settings = replace(
+        Settings.load(env={}, dotenv=None),
+        slack_bot_token=VALID_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.base_url,
+    )
+    state_path = tmp_path / "slack.sqlite3"
+    service = SlackService(answerer, SlackState(state_path), **service_kw)
+    port = _free_port()
+    runner = web.AppRunner(build_app(settings, service).server(port=port, path=EVENTS_PATH).web_app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return Env(fake, f"http://127.0.0.1:{port}{EVENTS_PATH}", state_path, settings, service, runner)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def env(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Env]:
+    started = await _start(fake, tmp_path, _answerer(tmp_path))
+    yield started
+    await started.runner.cleanup()
+
+
+def _posted_text(call: dict[str, Any]) -> str:
+    return json.dumps([call.get("text"), call.get("blocks")], ensure_ascii=False)
+
+
+async def test_mention_gets_a_threaded_cited_answer_and_eyes(env: Env) -> None:
+    t0 = time.perf_counter()
+    assert await env.event(mention("Who led the ferry campaign?", "100.1"), "Ev1") == 200
+    ack_ms = (time.perf_counter() - t0) * 1000
+    [post] = await env.fake.wait_for("chat.postMessage")
+    assert post["channel"] == "C1" and post["thread_ts"] == "100.1"
+    text = _posted_text(post)
+    assert (
+        "Ruth Adeyemi" in text
+        and "[1]" in text
+        and "Sources" in text
+        and "Harbour council backs ferry link" in text
+    )
+    assert post["unfurl_links"] in (False, "0", "false")
+    await env.fake.wait_for("reactions.remove")
+    assert env.fake.calls_to("reactions.add")[0]["name"] == "eyes"
+    assert ack_ms < 3000
+
+
+async def test_direct_message_is_answered_in_the_dm(env: Env) -> None:
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U1",
+        "text": "How much will the ferry project cost?",
+        "ts": "200.1",
+        "channel": "D1",
+    }
+    assert await env.event(dm, "Ev2") == 200
+    [post] = await env.fake.wait_for("chat.postMessage")
+    assert post["channel"] == "D1" and "thread_ts" not in post and "$12 million" in _posted_text(post)
+
+
+async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
+    await env.event(mention("Who led the ferry campaign?", "300.1"), "Ev3")
+    await env.fake.wait_for("chat.postMessage")
+    reply = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": "and what did opponents want?",
+        "ts": "300.5",
+        "thread_ts": "300.1",
+        "channel": "C1",
+    }
+    await env.event(reply, "Ev4")
+    posts = await env.fake.wait_for("chat.postMessage", 2)
+    assert posts[1]["thread_ts"] == "300.1" and "sea wall" in _posted_text(posts[1])
+    # A reply in a thread the bot never answered is left alone.
+    stranger = {**reply, "ts": "400.5", "thread_ts": "400.1"}
+    await env.event(stranger, "Ev5")
+    await asyncio.sleep(0.3)
+    assert len(env.fake.calls_to("chat.postMessage")) == 2
+
+
+async def test_slash_ask_is_ephemeral_and_can_be_shared(env: Env) -> None:
+    status = await env.form(
+        {
+            "command": "/ask",
+            "text": "How much will the ferry project cost?",
+            "user_id": "U1",
+            "channel_id": "C9",
+            "response_url": env.fake.response_url("ask1"),
+            "trigger_id": "t1",
+            "team_id": "T1",
+        }
+    )
+    assert status == 200
+    for _ in range(200):
+        if env.fake.responses:
+            break
+        await asyncio.sleep(0.02)
+    [ephemeral] = env.fake.responses
+    assert ephemeral["response_type"] == "ephemeral" and "$12 million" in json.dumps(ephemeral)
+    share = next(
+        e
+        for b in ephemeral["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_answer"
+    )
+    action = {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "channel": {"id": "C9"},
+        "team": {"id": "T1"},
+        "response_url": env.fake.response_url("share1"),
+        "trigger_id": "t2",
+        "actions": [{"action_id": "share_answer", "value": share["value"], "type": "button"}],
+    }
+    assert await env.form({"payload": json.dumps(action)}) == 200
+    [post] = await env.fake.wait_for("chat.postMessage")
+    assert post["channel"] == "C9" and "$12 million" in _posted_text(post)
+    for _ in range(200):
+        if len(env.fake.responses) > 1:
+            break
+        await asyncio.sleep(0.02)
+    assert env.fake.responses[1].get("delete_original") is True
+
+
+async def test_feedback_and_full_passages_buttons(env: Env) -> None:
+    await env.event(mention("Who led the ferry campaign?", "500.1"), "Ev6")
+    [post] = await env.fake.wait_for("chat.postMessage")
+    buttons = {
+        e["action_id"]: e["value"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert set(buttons) == {"feedback_up", "feedback_down", "show_passages"}
+    for action_id in ("feedback_down", "show_passages"):
+        action = {
+            "type": "block_actions",
+            "user": {"id": "U7"},
+            "channel": {"id": "C1"},
+            "team": {"id": "T1"},
+            "response_url": env.fake.response_url(action_id),
+            "trigger_id": "t",
+            "actions": [{"action_id": action_id, "value": buttons[action_id], "type": "button"}],
+        }
+        assert await env.form({"payload": json.dumps(action)}) == 200
+    for _ in range(200):
+        if len(env.fake.responses) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    [(user, vote, question, answer)] = env.service.state.feedback()
+    assert (user, vote, question) == ("U7", "down", "Who led the ferry campaign?") and "Adeyemi" in answer
+    passages = next(r for r in env.fake.responses if r["key"] == "show_passages")
+    assert passages["response_type"] == "ephemeral" and "who led the campaign" in json.dumps(passages)
+
+
+async def test_retried_event_is_answered_once_even_after_a_restart(env: Env, tmp_path: Path) -> None:
+    event = mention("Who led the ferry campaign?", "600.1")
+    await env.event(event, "EvR")
+    await env.fake.wait_for("chat.postMessage")
+    assert await env.event(event, "EvR", retry=1) == 200
+    # Slack also sends `message` for a mention in a thread; it must not produce a second answer.
+    twin = {**event, "type": "message", "channel_type": "channel", "thread_ts": "600.1"}
+    await env.event(twin, "EvTwin")
+    await env.runner.cleanup()
+    restarted = await _start(env.fake, tmp_path, env.service.answerer)
+    try:
+        assert await restarted.event(event, "EvR", retry=2) == 200
+        await asyncio.sleep(0.5)
+    finally:
+        await restarted.runner.cleanup()
+    assert len(env.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_bad_signature_and_stale_timestamp_get_401_and_no_answer(env: Env) -> None:
+    event = mention("Who led the ferry campaign?", "700.1")
+    assert await env.event(event, "EvBad", signature="v0=" + "0" * 64) == 401
+    assert await env.event(event, "EvOld", timestamp=int(time.time()) - 6 * 60) == 401
+    await asyncio.sleep(0.3)
+    assert env.fake.calls_to("chat.postMessage") == []
+
+
+async def test_channel_pings_inside_articles_are_escaped(env: Env) -> None:
+    await env.event(mention("What did the notice board say about the flood warning?", "800.1"), "Ev8")
+    [post] = await env.fake.wait_for("chat.postMessage")
+    text = _posted_text(post)
+    assert "flood warning" in text
+    for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U123>"):
+        assert ping not in text
+    assert "&lt;!channel&gt;" in text and "&lt;@U123&gt;" in text
+
+
+async def test_rate_limited_api_call_is_retried(env: Env) -> None:
+    env.fake.fail["chat.postMessage"] = [429]
+    await env.event(mention("Who led the ferry campaign?", "900.1"), "Ev9")
+    posts = await env.fake.wait_for("chat.postMessage", 2)
+    assert "Adeyemi" in _posted_text(posts[1])
+
+
+async def test_answerer_failure_gives_a_safe_message_with_a_reference(
+    env: Env, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(question: str, history: object = ()) -> None:
+        raise RuntimeError("secret internal detail /etc/passwd")
+
+    monkeypatch.setattr(env.service.answerer, "answer", boom)
+    await env.event(mention("Who led the ferry campaign?", "1000.1"), "Ev10")
+    [post] = await env.fake.wait_for("chat.postMessage")
+    assert post["text"].startswith("Sorry, something went wrong") and "reference" in post["text"]
+    assert "secret internal detail" not in _posted_text(post)
+    assert "secret internal detail" in caplog.text
+
+
+async def test_empty_mention_too_long_and_own_messages(env: Env) -> None:
+    await env.event(mention("", "1100.1"), "Ev11")
+    [hint] = await env.fake.wait_for("chat.postMessage")
+    assert "Ask me about the indexed articles" in hint["text"]
+    await env.event(mention("why " * 10_000, "1100.2"), "Ev12")
+    posts = await env.fake.wait_for("chat.postMessage", 2)
+    assert "please ask it in under 2,000" in posts[1]["text"]
+    for i, noise in enumerate(
+        [
+            {
+                "type": "message",
+                "channel_type": "im",
+                "user": BOT_USER,
+                "text": "my own answer",
+                "ts": "1.1",
+                "channel": "D1",
+            },
+            {
+                "type": "message",
+                "channel_type": "im",
+                "bot_id": "B9",
+                "text": "another bot",
+                "ts": "1.2",
+                "channel": "D1",
+            },
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "channel_type": "im",
+                "ts": "1.3",
+                "channel": "D1",
+            },
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "channel_type": "im",
+                "ts": "1.4",
+                "channel": "D1",
+            },
+        ]
+    ):
+        await env.event(noise, f"EvNoise{i}")
+    await asyncio.sleep(0.3)
+    assert len(env.fake.calls_to("chat.postMessage")) == 2
+
+
+async def test_fifty_mentions_at_once_get_fifty_answers(env: Env) -> None:
+    statuses = await asyncio.gather(
+        *(
+            env.event(mention("How much will the ferry project cost?", f"2000.{i}"), f"EvMany{i}")
+            for i in range(50)
+        )
+    )
+    assert statuses == [200] * 50
+    posts = await env.fake.wait_for("chat.postMessage", 50, timeout=30)
+    assert sorted(p["thread_ts"] for p in posts) == sorted(f"2000.{i}" for i in range(50))
+
+
+async def test_app_home_shows_the_index(env: Env) -> None:
+    await env.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "EvHome")
+    [call] = await env.fake.wait_for("views.publish")
+    assert call["user_id"] == "U1" and "*2* articles indexed" in json.dumps(call["view"])
+
+
+async def test_allowlist_ignores_other_channels(fake: FakeSlack, tmp_path: Path) -> None:
+    env = await _start(fake, tmp_path, _answerer(tmp_path), allowed_channels=frozenset({"CALLOWED"}))
+    try:
+        await env.event(mention("Who led the ferry campaign?", "3000.1", channel="COTHER"), "EvA1")
+        await env.event(mention("Who led the ferry campaign?", "3000.2", channel="CALLOWED"), "EvA2")
+        [post] = await fake.wait_for("chat.postMessage")
+        await asyncio.sleep(0.2)
+        assert post["channel"] == "CALLOWED" and len(fake.calls_to("chat.postMessage")) == 1
+    finally:
+        await env.runner.cleanup()
+
+
+async def test_per_user_rate_limit_replies_politely(fake: FakeSlack, tmp_path: Path) -> None:
+    env = await _start(fake, tmp_path, _answerer(tmp_path), user_rate=2)
+    try:
+        for i in range(3):
+            await env.event(mention("Who led the ferry campaign?", f"4000.{i}"), f"EvL{i}")
+        posts = await fake.wait_for("chat.postMessage", 3)
+        assert sum("faster than I can keep up" in p["text"] for p in posts) == 1
+    finally:
+        await env.runner.cleanup()
+
+
+async def test_socket_mode_mention_is_acked_and_answered(fake: FakeSlack, tmp_path: Path) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    env = await _start(fake, tmp_path, _answerer(tmp_path))
+    app = build_app(env.settings, env.service)
+    handler = AsyncSocketModeHandler(app, "xapp-test-app-token")
+    await handler.connect_async()
+    try:
+        await fake.wait_for_socket()
+        body = {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "EvS1",
+            "event_time": int(time.time()),
+            "event": mention("Who led the ferry campaign?", "5000.1"),
+        }
+        await fake.push_event("env-1", body)
+        [post] = await fake.wait_for("chat.postMessage")
+        assert post["thread_ts"] == "5000.1" and "Adeyemi" in _posted_text(post)
+        await fake.push_event("env-2", body, retry_attempt=1)  # a socket-mode redelivery
+        for _ in range(100):
+            if len(fake.acks) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        assert fake.acks[:2] == ["env-1", "env-2"]
+        await asyncio.sleep(0.3)
+        assert len(fake.calls_to("chat.postMessage")) == 1
+    finally:
+        await handler.close_async()
+        await env.runner.cleanup()
+
+
+async def test_invalid_token_is_one_clear_line(fake: FakeSlack, tmp_path: Path) -> None:
+    settings = replace(
+        Settings.load(env={}, dotenv=None), slack_bot_token="xoxb-wrong", slack_api_url=fake.base_url
+    )
+    app = build_app(settings, SlackService(_answerer(tmp_path), SlackState(tmp_path / "s.sqlite3")))
+    with pytest.raises(NewsbotError, match=r"SLACK_BOT_TOKEN was rejected by Slack \(invalid_auth\)"):
+        await check_token(app)
+
+
+def test_slack_command_reports_missing_settings_in_one_line(tmp_path: Path) -> None:
+    from tests.conftest import cli_env, newsbot
+
+    missing = newsbot("slack", "--data", str(tmp_path), env=cli_env())
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == (
+        "error: SLACK_BOT_TOKEN is not set: create the app from manifest.yaml and put its tokens in .env"
+    )
+    http = newsbot("slack", "--http", "--data", str(tmp_path), env=cli_env(SLACK_BOT_TOKEN="xoxb-x"))
+    assert "SLACK_SIGNING_SECRET is not set" in http.stderr and http.stderr.count("\n") == 1
+
+
+def test_manifest_declares_what_the_code_uses() -> None:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert scopes == {
+        "app_mentions:read",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "chat:write",
+        "reactions:write",
+        "commands",
+    }
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
