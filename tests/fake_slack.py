@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -17,6 +18,7 @@ BOT_USER = "UBOT"
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # time.perf_counter() at each call's arrival
         self.responses: list[dict[str, Any]] = []  # what was POSTed to response_urls
         self.fail: dict[str, list[int]] = {}  # method -> HTTP statuses to return before succeeding
         self.acks: list[str] = []  # Socket Mode envelope ids acknowledged
@@ -69,6 +71,7 @@ class FakeSlack:
             args.update({k: _maybe_json(str(v)) for k, v in (await request.post()).items()})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         self.calls.append((method, args))
+        self.call_times.append(time.perf_counter())
         pending = self.fail.get(method)
         if pending:
             status = pending.pop(0)
