@@ -29,6 +29,13 @@ class Settings:
     cache_dir: Path = Path.home() / ".cache" / "newsbot"  # NEWSBOT_CACHE
     max_file_mb: float = 5.0  # NEWSBOT_MAX_FILE_MB
     openai_api_key: str = ""  # OPENAI_API_KEY (openai:<model> embeddings)
+    llm: str = "none"  # NEWSBOT_LLM: none | openai:<m> | anthropic:<m> | ollama:<m> | openai-compatible:<m>
+    llm_base_url: str = ""  # NEWSBOT_LLM_BASE_URL (openai-compatible, ollama)
+    llm_api_key: str = ""  # NEWSBOT_LLM_API_KEY, else OPENAI_API_KEY / ANTHROPIC_API_KEY by provider
+    anthropic_api_key: str = ""  # ANTHROPIC_API_KEY
+    llm_timeout: float = 30.0  # NEWSBOT_LLM_TIMEOUT seconds
+    llm_max_tokens: int = 512  # NEWSBOT_LLM_MAX_TOKENS
+    llm_temperature: float = 0.0  # NEWSBOT_LLM_TEMPERATURE
     slack_bot_token: str = ""  # SLACK_BOT_TOKEN (xoxb-...)
     slack_app_token: str = ""  # SLACK_APP_TOKEN (xapp-..., Socket Mode)
     slack_signing_secret: str = ""  # SLACK_SIGNING_SECRET (HTTP mode)
@@ -58,6 +65,13 @@ class Settings:
             "cache_dir": _path(merged.get("NEWSBOT_CACHE")) or _default_cache(merged),
             "max_file_mb": _positive("NEWSBOT_MAX_FILE_MB", merged.get("NEWSBOT_MAX_FILE_MB")),
             "openai_api_key": merged.get("OPENAI_API_KEY") or None,
+            "llm": merged.get("NEWSBOT_LLM") or None,
+            "llm_base_url": merged.get("NEWSBOT_LLM_BASE_URL") or None,
+            "llm_api_key": merged.get("NEWSBOT_LLM_API_KEY") or None,
+            "anthropic_api_key": merged.get("ANTHROPIC_API_KEY") or None,
+            "llm_timeout": _positive("NEWSBOT_LLM_TIMEOUT", merged.get("NEWSBOT_LLM_TIMEOUT")),
+            "llm_max_tokens": _count("NEWSBOT_LLM_MAX_TOKENS", merged.get("NEWSBOT_LLM_MAX_TOKENS")),
+            "llm_temperature": _temperature(merged.get("NEWSBOT_LLM_TEMPERATURE")),
             "slack_bot_token": merged.get("SLACK_BOT_TOKEN") or None,
             "slack_app_token": merged.get("SLACK_APP_TOKEN") or None,
             "slack_signing_secret": merged.get("SLACK_SIGNING_SECRET") or None,
@@ -126,3 +140,15 @@ def _count(name: str, value: str | None) -> int | None:
     if number != int(number):
         raise NewsbotError(f"{name}={value!r} must be a whole number")
     return int(number)
+
+
+def _temperature(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise NewsbotError(f"NEWSBOT_LLM_TEMPERATURE={value!r} is not a number") from None
+    if not 0 <= number <= 2:
+        raise NewsbotError(f"NEWSBOT_LLM_TEMPERATURE={value!r} must be between 0 and 2")
+    return number
