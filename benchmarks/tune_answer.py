@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import answer as answer_mod
 from bot import evaluate
-from bot.runtime import open_answerer
+from bot.answer import ExtractiveAnswerer
+from bot.runtime import open_searcher
 from bot.settings import Settings
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -50,7 +51,7 @@ def main() -> int:
     work = evaluate.squad_workdir(args.data, squad, DEV_ARTICLES)
     items = evaluate.load_squad(squad, DEV_ARTICLES, work / "articles")
     settings = replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
-    answerer = open_answerer(settings)
+    answerer = ExtractiveAnswerer(open_searcher(settings))
     searcher = answerer.searcher
 
     answerable = [i for i in items if i.answerable]

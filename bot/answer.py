@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot import prompts
 from bot.question import Question, clean_question, is_follow_up
@@ -61,6 +61,7 @@ class Answer:
     closest: Citation | None = None  # shown as "closest match" when not found, never as an answer
     standalone: str = ""  # the question as retrieval saw it (follow-ups expanded)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)  # LLM prompt/completion tokens, when known
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,23 @@ class _Sentence:
         return self.passage.text[self.start : self.end]
 
 
+class Answerer(Protocol):
+    """What every surface needs: an answer for a question and its history, and the search behind it."""
+
+    mode: str
+
+    @property
+    def searcher(self) -> Searcher: ...
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Answer] = (),
+        top_k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer: ...
+
+
 class ExtractiveAnswerer:
     mode = "extractive"
 
@@ -96,7 +114,13 @@ class ExtractiveAnswerer:
         self.searcher = searcher
         self.top_k = top_k
 
-    def answer(self, question: str, history: Sequence[Answer] = (), top_k: int | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Answer] = (),
+        top_k: int | None = None,
+        on_token: Callable[[str], None] | None = None,  # nothing streams offline; kept for one interface
+    ) -> Answer:
         t0 = time.perf_counter()
         text = clean_question(question)
         standalone = f"{history[-1].standalone} {text}" if history and is_follow_up(text) else text

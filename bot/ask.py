@@ -6,17 +6,17 @@ import json
 import sys
 from typing import TextIO
 
-from bot.answer import Answer, ExtractiveAnswerer
+from bot.answer import Answer, Answerer
 from bot.question import BadQuestion
 
 
-def ask_one(answerer: ExtractiveAnswerer, question: str, as_json: bool, out: TextIO) -> int:
+def ask_one(answerer: Answerer, question: str, as_json: bool, out: TextIO) -> int:
     answer = answerer.answer(question)
     _emit(answer, as_json, out)
     return 0
 
 
-def ask_stream(answerer: ExtractiveAnswerer, lines: TextIO, as_json: bool, out: TextIO) -> int:
+def ask_stream(answerer: Answerer, lines: TextIO, as_json: bool, out: TextIO) -> int:
     """One answer per input line, in order; a bad line gets an error object, not a stop."""
     status = 0
     for line in lines:

@@ -280,6 +280,9 @@ def _result_json(r: Any) -> dict[str, Any]:
         "cited": r.cited,
         "ms": r.ms,
         "answer": r.answer,
+        "mode": r.mode,
+        "prompt_tokens": r.prompt_tokens,
+        "completion_tokens": r.completion_tokens,
     }
 
 

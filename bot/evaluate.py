@@ -37,6 +37,9 @@ class Scored:
     cited: bool
     ms: float
     answer: str
+    mode: str = "extractive"  # "llm" when the LLM's answer was kept
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def load_jsonl(path: Path) -> list[Item]:
@@ -116,7 +119,17 @@ def score(item: Item, answer: Answer) -> Scored:
                 cited = cited or (overlaps and any(_norm(a) in body for g in item.answers for a in g))
             else:
                 cited = cited or any(_norm(e) in body for e in item.evidence)
-    return Scored(item, answer.found, correct, cited, answer.timings_ms.get("total", 0.0), answer.text)
+    return Scored(
+        item,
+        answer.found,
+        correct,
+        cited,
+        answer.timings_ms.get("total", 0.0),
+        answer.text,
+        answer.mode,
+        answer.usage.get("prompt_tokens", 0),
+        answer.usage.get("completion_tokens", 0),
+    )
 
 
 def run(items: list[Item], ask: Callable[[str], Answer]) -> list[Scored]:
@@ -141,6 +154,9 @@ def metrics(results: list[Scored]) -> dict[str, Any]:
         "answerable_refused": share(sum(not r.found for r in answerable), len(answerable)),
         "latency_ms_p50": round(statistics.median(latencies), 2),
         "latency_ms_p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 2),
+        "llm_answers": sum(r.mode == "llm" for r in results),
+        "prompt_tokens_total": sum(r.prompt_tokens for r in results),
+        "completion_tokens_total": sum(r.completion_tokens for r in results),
     }
 
 

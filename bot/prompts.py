@@ -21,6 +21,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "slack_rate_limited": frozenset(),
     "slack_error": frozenset({"ref"}),
     "slack_feedback_thanks": frozenset(),
+    "llm_system": frozenset(),
+    "llm_user": frozenset({"sources", "question"}),
+    "llm_condense": frozenset({"history", "question"}),
+    "llm_unavailable": frozenset(),
 }
 
 

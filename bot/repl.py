@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from bot.answer import Answer, ExtractiveAnswerer
+from bot.answer import Answer, Answerer
 from bot.render import print_answer, print_sources
 from index.errors import NewsbotError
 
@@ -32,7 +32,7 @@ HISTORY_TURNS = 5
 class Repl:
     def __init__(
         self,
-        answerer: ExtractiveAnswerer,
+        answerer: Answerer,
         console: Console,
         read_line: Callable[[str], str],
         reindex: Callable[[], str],
@@ -65,14 +65,24 @@ class Repl:
             self.ask(line)
 
     def ask(self, question: str) -> None:
+        streamed: list[str] = []
+
+        def show(token: str) -> None:  # LLM answers appear token by token, then in full with sources
+            streamed.append(token)
+            self.console.print(token, end="", highlight=False, markup=False)
+
+        on_token = show if self.answerer.mode == "llm" else None
         try:
-            answer = self.answerer.answer(question, self.history)
+            answer = self.answerer.answer(question, self.history, on_token=on_token)
         except KeyboardInterrupt:
-            self.console.print("cancelled")
+            self.console.print("\ncancelled")
             return
         except NewsbotError as err:
             self.console.print(f"[red]error:[/red] {err}")
             return
+        finally:
+            if streamed:
+                self.console.print()
         print_answer(self.console, answer)
         self.history = [*self.history, answer][-HISTORY_TURNS:]
 

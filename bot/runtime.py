@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer import ExtractiveAnswerer
+from bot.answer import Answerer, ExtractiveAnswerer
 from bot.settings import Settings
 from index.embedding import Embedder
 from index.search import Searcher
@@ -27,5 +27,14 @@ def open_searcher(settings: Settings) -> Searcher:
     return Searcher(open_store(settings, embedder), embedder)
 
 
-def open_answerer(settings: Settings, top_k: int = 5) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(open_searcher(settings), top_k=top_k)
+def open_answerer(settings: Settings, top_k: int = 5) -> Answerer:
+    """The offline answerer, or the LLM one on top of it when NEWSBOT_LLM names a provider."""
+    from bot.llm import make_llm
+
+    llm = make_llm(settings)  # fails fast on a missing extra, key or base URL
+    extractive = ExtractiveAnswerer(open_searcher(settings), top_k=top_k)
+    if llm is None:
+        return extractive
+    from bot.llm_answer import LLMAnswerer
+
+    return LLMAnswerer(extractive, llm, top_k=top_k)

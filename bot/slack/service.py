@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import prompts
-from bot.answer import Answer, ExtractiveAnswerer
+from bot.answer import Answer, Answerer
 from bot.question import MAX_QUESTION_CHARS, BadQuestion
 from bot.slack.blocks import answer_blocks, escape, fallback_text
 from bot.slack.ratelimit import UserRateLimit
@@ -46,7 +46,7 @@ def strip_mentions(text: str) -> str:
 class SlackService:
     def __init__(
         self,
-        answerer: ExtractiveAnswerer,
+        answerer: Answerer,
         state: SlackState,
         *,
         allowed_channels: frozenset[str] = frozenset(),

@@ -1,0 +1,163 @@
+"""LLM-written answers over the same retrieved passages, with citations held to a contract.
+
+- The offline check runs first: if the passages clearly don't answer, refuse without a call.
+- After generation every [n] must name a passage that was provided; others are removed and
+  the rest renumbered 1..k in order of first use. No valid citation left: the offline answer.
+- Any failure (timeout, HTTP error, malformed reply) gives the offline answer with a note.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot import prompts
+from bot.answer import Answer, Citation, ExtractiveAnswerer
+from bot.question import clean_question, is_follow_up
+from index.search import Passage, Searcher
+
+log = logging.getLogger(__name__)
+_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+REFUSAL = "I couldn't find that in the indexed articles."
+
+
+def source_block(passages: Sequence[Passage]) -> str:
+    """Numbered sources; article text can never close the <sources> fence it sits in."""
+    parts = []
+    for i, p in enumerate(passages, start=1):
+        date = f" ({p.published_at})" if p.published_at else ""
+        text = p.text.replace("<sources>", "<source s>").replace("</sources>", "</source s>")
+        parts.append(f"[{i}] {p.title or p.article}{date}\n{text}")
+    return "\n".join(parts)
+
+
+def renumber(raw: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+    """Drop markers that name no provided passage; renumber the rest by first use."""
+    mapping: dict[int, int] = {}
+    citations: list[Citation] = []
+
+    def replace(match: re.Match[str]) -> str:
+        out = []
+        for number in (int(x) for x in match.group(1).split(",")):
+            if 1 <= number <= len(passages):
+                if number not in mapping:
+                    mapping[number] = len(mapping) + 1
+                    citations.append(Citation.of(mapping[number], passages[number - 1]))
+                out.append(f"[{mapping[number]}]")
+        return "".join(dict.fromkeys(out))
+
+    text = _MARKERS.sub(replace, raw)
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip(), citations
+
+
+class LLMAnswerer:
+    mode = "llm"
+
+    def __init__(self, extractive: ExtractiveAnswerer, llm: Any, *, top_k: int = 5):
+        self.extractive = extractive
+        self.llm = llm
+        self.top_k = top_k
+        # Load the templates now: a broken one stops start-up instead of posing as an LLM outage.
+        self.system_prompt = prompts.load("llm_system").render()
+        for name in ("llm_user", "llm_condense", "llm_unavailable"):
+            prompts.load(name)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.extractive.searcher
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Answer] = (),
+        top_k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        text = clean_question(question)
+        standalone = self.condense(text, history) if history and is_follow_up(text) else text
+        passages = self.searcher.search(standalone, top_k or self.top_k)
+        t1 = time.perf_counter()
+        offline = self.extractive.compose(text, standalone, passages)
+        result = (
+            offline if not offline.found else self._generate(text, standalone, passages, offline, on_token)
+        )
+        t2 = time.perf_counter()
+        result.timings_ms = {
+            "retrieve": round((t1 - t0) * 1000, 2),
+            "answer": round((t2 - t1) * 1000, 2),
+            "total": round((t2 - t0) * 1000, 2),
+        }
+        return result
+
+    def messages(self, question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
+        user = prompts.load("llm_user").render(sources=source_block(passages), question=question)
+        return [("system", self.system_prompt), ("user", user)]
+
+    def condense(self, question: str, history: Sequence[Answer]) -> str:
+        turns = "\n".join(f"User: {h.question}\nAssistant: {h.text}" for h in history[-3:])
+        prompt = prompts.load("llm_condense").render(history=turns, question=question)
+        try:
+            reply, _ = self._call([("user", prompt)], None)
+        except Exception:
+            log.warning("condensing the follow-up failed; using the conversation as is", exc_info=True)
+            reply = ""
+        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+        return lines[0][:500] if lines else f"{history[-1].standalone} {question}"
+
+    def _generate(
+        self,
+        question: str,
+        standalone: str,
+        passages: list[Passage],
+        offline: Answer,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        try:
+            raw, usage = self._call(self.messages(question, passages), on_token)
+        except Exception:
+            log.warning("the LLM failed; answering from the articles directly", exc_info=True)
+            note = prompts.load("llm_unavailable").render()
+            offline.text = f"{offline.text}\n\n{note}"
+            return offline
+        text, citations = renumber(raw, passages)
+        if REFUSAL.lower() in raw.lower() and not citations:
+            refusal = self.extractive.compose(question, standalone, [])
+            refusal.closest, refusal.mode, refusal.usage = offline.citations[0], self.mode, usage
+            return refusal
+        if not citations:
+            log.info("LLM answer had no valid citation; using the offline answer")
+            offline.usage = usage
+            return offline
+        return Answer(question, text, True, citations, mode=self.mode, standalone=standalone, usage=usage)
+
+    def _call(
+        self, messages: list[tuple[str, str]], on_token: Callable[[str], None] | None
+    ) -> tuple[str, dict[str, int]]:
+        from llama_index.core.llms import ChatMessage
+
+        chat = [ChatMessage(role=role, content=content) for role, content in messages]
+        if on_token is None:
+            response = self.llm.chat(chat)
+            return str(response.message.content or ""), _usage(response.raw)
+        parts: list[str] = []
+        last: Any = None
+        for chunk in self.llm.stream_chat(chat):
+            if chunk.delta:
+                parts.append(chunk.delta)
+                on_token(chunk.delta)
+            last = chunk
+        return "".join(parts), _usage(getattr(last, "raw", None))
+
+
+def _usage(raw: Any) -> dict[str, int]:
+    usage = raw.get("usage") if isinstance(raw, dict) else getattr(raw, "usage", None)
+    if usage is None:
+        return {}
+    get = usage.get if isinstance(usage, dict) else lambda k: getattr(usage, k, None)
+    out = {k: get(k) for k in ("prompt_tokens", "completion_tokens")}
+    return {k: int(v) for k, v in out.items() if isinstance(v, int)}
