@@ -1,0 +1,116 @@
+"""A scripted OpenAI-compatible server on loopback: /v1/chat/completions, plain or SSE.
+
+Each request takes the next scripted step: {"reply": text}, {"stall": seconds} (then reply),
+{"status": 500}, or {"malformed": True}. Every request body is recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeLLM:
+    def __init__(self, default_reply: str = "I couldn't find that in the indexed articles.") -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.script: list[dict[str, Any]] = []
+        self.default_reply = default_reply
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
+                    self._handle()
+
+            def _handle(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.requests.append(body)
+                step: dict[str, Any] = fake.script.pop(0) if fake.script else {"reply": fake.default_reply}
+                if "stall" in step:
+                    time.sleep(step["stall"])
+                if "status" in step:
+                    self._send(
+                        step["status"], json.dumps({"error": {"message": "boom", "type": "server_error"}})
+                    )
+                elif step.get("malformed"):
+                    self._send(200, '{"id": "x", "choices": [ this is not json')
+                elif body.get("stream"):
+                    self._stream(step.get("reply", fake.default_reply), body)
+                else:
+                    self._send(200, json.dumps(_completion(step.get("reply", fake.default_reply), body)))
+
+            def _send(self, status: int, text: str) -> None:
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, reply: str, body: dict[str, Any]) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                words = reply.split(" ")
+                for i, word in enumerate(words):
+                    piece = word if i == 0 else " " + word
+                    self.wfile.write(f"data: {json.dumps(_chunk(piece, body))}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(f"data: {json.dumps(_chunk('', body, done=True))}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeLLM:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _completion(reply: str, body: dict[str, Any]) -> dict[str, Any]:
+    prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(reply.split()),
+            "total_tokens": prompt_tokens + len(reply.split()),
+        },
+    }
+
+
+def _chunk(piece: str, body: dict[str, Any], done: bool = False) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "delta": {} if done else {"role": "assistant", "content": piece},
+                "finish_reason": "stop" if done else None,
+            }
+        ],
+    }
