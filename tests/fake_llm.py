@@ -41,7 +41,7 @@ class FakeLLM:
                 elif step.get("malformed"):
                     self._send(200, '{"id": "x", "choices": [ this is not json')
                 elif body.get("stream"):
-                    self._stream(step.get("reply", fake.default_reply), body)
+                    self._stream(step.get("reply", fake.default_reply), body, step.get("token_delay", 0.0))
                 else:
                     self._send(200, json.dumps(_completion(step.get("reply", fake.default_reply), body)))
 
@@ -53,7 +53,7 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, reply: str, body: dict[str, Any]) -> None:
+            def _stream(self, reply: str, body: dict[str, Any], token_delay: float) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
@@ -62,6 +62,7 @@ class FakeLLM:
                     piece = word if i == 0 else " " + word
                     self.wfile.write(f"data: {json.dumps(_chunk(piece, body))}\n\n".encode())
                     self.wfile.flush()
+                    time.sleep(token_delay)
                 self.wfile.write(f"data: {json.dumps(_chunk('', body, done=True))}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()

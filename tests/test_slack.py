@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import time
@@ -17,7 +18,7 @@ import pytest
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bot.answer import ExtractiveAnswerer
+from bot.answer import Answerer, ExtractiveAnswerer
 from bot.settings import Settings
 from bot.slack.app import EVENTS_PATH, build_app, check_token
 from bot.slack.service import SlackService
@@ -117,7 +118,7 @@ def _answerer(tmp_path: Path) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
 
 
-async def _start(fake: FakeSlack, tmp_path: Path, answerer: ExtractiveAnswerer, **service_kw: Any) -> Env:
+async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_kw: Any) -> Env:
     settings = replace(
         Settings.load(env={}, dotenv=None),
         slack_bot_token=VALID_TOKEN,
@@ -326,7 +327,7 @@ async def test_rate_limited_api_call_is_retried(env: Env) -> None:
 async def test_answerer_failure_gives_a_safe_message_with_a_reference(
     env: Env, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(question: str, history: object = ()) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail /etc/passwd")
 
     monkeypatch.setattr(env.service.answerer, "answer", boom)
@@ -497,3 +498,40 @@ def test_manifest_declares_what_the_code_uses() -> None:
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {"app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
+
+
+async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSlack, tmp_path: Path) -> None:
+    from bot.llm import make_llm
+    from bot.llm_answer import LLMAnswerer
+    from tests.fake_llm import FakeLLM
+
+    llm_server = FakeLLM().start()
+    extractive = _answerer(tmp_path)
+    settings = replace(
+        Settings.load(env={}, dotenv=None),
+        llm="openai-compatible:fake",
+        llm_base_url=llm_server.base_url,
+        llm_timeout=10.0,
+    )
+    env = await _start(fake, tmp_path, LLMAnswerer(extractive, make_llm(settings)))
+    reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]."
+    llm_server.script = [{"reply": reply, "token_delay": 0.25}]  # ~3.5 s of tokens
+    try:
+        await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
+        [placeholder] = await fake.wait_for("chat.postMessage")
+        assert placeholder["text"] == "…" and placeholder["thread_ts"] == "6000.1"
+        for _ in range(400):
+            updates = fake.calls_to("chat.update")
+            if updates and updates[-1].get("blocks"):
+                break
+            await asyncio.sleep(0.02)
+        partial, final = updates[:-1], updates[-1]
+        assert partial and all(u["text"].endswith(" …") for u in partial)
+        assert any(u["text"].startswith("Deputy mayor") for u in partial)
+        times = [t for (m, _), t in zip(fake.calls, fake.call_times, strict=True) if m == "chat.update"][:-1]
+        assert all(b - a >= 0.9 for a, b in itertools.pairwise(times)), "about one edit per second"
+        assert "[1]" in final["text"] and "Sources" in json.dumps(final["blocks"])
+        assert len(fake.calls_to("chat.postMessage")) == 1  # the placeholder became the answer
+    finally:
+        await env.runner.cleanup()
+        llm_server.stop()

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.slack.ratelimit import UserRateLimit
 from bot.slack.state import SlackState
 
 log = logging.getLogger(__name__)
+# Streaming edits go out at most this often (chat.update is rate limited per channel).
+STREAM_UPDATE_S = 1.0
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -63,13 +66,22 @@ class SlackService:
         # DMs (D...) are always allowed; the allowlist is about shared channels.
         return not self.allowed_channels or channel.startswith("D") or channel in self.allowed_channels
 
-    async def answer_payload(self, question: str, history: list[Answer]) -> tuple[Answer, dict[str, Any]]:
+    async def answer_payload(
+        self, question: str, history: list[Answer], on_token: Callable[[str], None] | None = None
+    ) -> tuple[Answer, dict[str, Any]]:
         # The answerer is CPU-bound and synchronous: run it off the event loop so acks stay fast.
-        answer = await asyncio.to_thread(self.answerer.answer, question, history)
+        answer = await asyncio.to_thread(self.answerer.answer, question, history, None, on_token)
         return answer, {**answer.to_json(), "highlights": answer.highlights}
 
     async def reply_to(
-        self, user: str, text: str, channel: str, history: list[Answer], *, shareable: bool = False
+        self,
+        user: str,
+        text: str,
+        channel: str,
+        history: list[Answer],
+        *,
+        shareable: bool = False,
+        on_token: Callable[[str], None] | None = None,
     ) -> Reply:
         """What to say to one question: an answer with its blocks, or a short message."""
         question = strip_mentions(text)
@@ -80,7 +92,7 @@ class SlackService:
         if not self.limiter.allow(user):
             return Reply(prompts.load("slack_rate_limited").render())
         try:
-            answer, payload = await self.answer_payload(question, history)
+            answer, payload = await self.answer_payload(question, history, on_token)
         except BadQuestion as err:
             return Reply(escape(str(err)))
         except Exception:
@@ -101,21 +113,46 @@ class SlackService:
         await self._react(client.reactions_add, place)
         try:
             history = self.state.history(place.channel, place.history_key)
-            reply = await self.reply_to(user, text, place.channel, history)
-            await client.chat_postMessage(
-                channel=place.channel,
-                thread_ts=place.thread,
-                text=reply.text,
-                blocks=reply.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            if self.answerer.mode == "llm":
+                reply = await self._streamed(client, user, text, place, history)
+            else:
+                reply = await self.reply_to(user, text, place.channel, history)
+                await client.chat_postMessage(
+                    channel=place.channel,
+                    thread_ts=place.thread,
+                    text=reply.text,
+                    blocks=reply.blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
             if reply.answer is not None:
                 self.state.add_turn(place.channel, place.history_key, reply.answer)
         except Exception:  # Slack itself failed after its retries: log it; the user saw 👀 go away
             log.exception("posting the answer in %s failed", place.channel)
         finally:
             await self._react(client.reactions_remove, place)
+
+    async def _streamed(
+        self, client: Any, user: str, text: str, place: Place, history: list[Answer]
+    ) -> Reply:
+        """LLM mode: a placeholder, edited at most once per STREAM_UPDATE_S as tokens arrive, then the
+        final answer with its sources in the same message."""
+        placeholder = await client.chat_postMessage(
+            channel=place.channel, thread_ts=place.thread, text="…", unfurl_links=False, unfurl_media=False
+        )
+        ts = placeholder["ts"]
+        tokens: list[str] = []  # appended from the answering thread; list.append is atomic
+        task = asyncio.create_task(self.reply_to(user, text, place.channel, history, on_token=tokens.append))
+        shown = ""
+        while not task.done():
+            await asyncio.wait({task}, timeout=STREAM_UPDATE_S)
+            partial = "".join(tokens)
+            if not task.done() and partial and partial != shown:
+                await client.chat_update(channel=place.channel, ts=ts, text=escape(partial) + " …")
+                shown = partial
+        reply = task.result()
+        await client.chat_update(channel=place.channel, ts=ts, text=reply.text, blocks=reply.blocks or [])
+        return reply
 
     def home_stats(self) -> tuple[int, list[tuple[str, str]], str]:
         store = self.answerer.searcher.store
