@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible server on loopback: /v1/chat/completions, plain or SSE.
 
 Each request takes the next scripted step: {"reply": text}, {"stall": seconds} (then reply),
-{"status": 500}, or {"malformed": True}. Every request body is recorded."""
+{"status": 500}, or {"malformed": True}; a step with "match" only serves requests containing that
+text (for concurrent requests), and "token_delay" slows streaming. Every request is recorded."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.script: list[dict[str, Any]] = []
         self.default_reply = default_reply
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,7 +33,7 @@ class FakeLLM:
             def _handle(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append(body)
-                step: dict[str, Any] = fake.script.pop(0) if fake.script else {"reply": fake.default_reply}
+                step = fake.next_step(json.dumps(body.get("messages", [])))
                 if "stall" in step:
                     time.sleep(step["stall"])
                 if "status" in step:
@@ -69,6 +71,14 @@ class FakeLLM:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def next_step(self, request_text: str) -> dict[str, Any]:
+        """The first scripted step whose optional "match" text is in the request (else the next one)."""
+        with self._lock:
+            for i, step in enumerate(self.script):
+                if step.get("match", "") in request_text:
+                    return self.script.pop(i)
+        return {"reply": self.default_reply}
 
     @property
     def base_url(self) -> str:

@@ -22,6 +22,7 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []  # what was POSTed to response_urls
         self.fail: dict[str, list[int]] = {}  # method -> HTTP statuses to return before succeeding
         self.acks: list[str] = []  # Socket Mode envelope ids acknowledged
+        self.posted_ts: list[str] = []  # ts of each chat.postMessage, in order
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self.port = 0
@@ -91,6 +92,7 @@ class FakeSlack:
             )
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
+            self.posted_ts.append(ts)
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
         return web.json_response({"ok": True})
 

@@ -515,23 +515,36 @@ async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSl
     )
     env = await _start(fake, tmp_path, LLMAnswerer(extractive, make_llm(settings)))
     reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]."
-    llm_server.script = [{"reply": reply, "token_delay": 0.25}]  # ~3.5 s of tokens
+    second = "The project will cost about $12 million over three years [1]."
+    llm_server.script = [
+        {"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.25},  # ~3.5 s of tokens
+        {"match": "How much will the ferry project cost?", "reply": second},
+    ]
     try:
         await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
         [placeholder] = await fake.wait_for("chat.postMessage")
         assert placeholder["text"] == "…" and placeholder["thread_ts"] == "6000.1"
+        # A new question while the first answer is still streaming: both finish, neither breaks.
+        await env.event(mention("How much will the ferry project cost?", "6000.2"), "EvLLM2")
         for _ in range(400):
-            updates = fake.calls_to("chat.update")
-            if updates and updates[-1].get("blocks"):
+            finals = [u for u in fake.calls_to("chat.update") if u.get("blocks")]
+            if len(finals) == 2:
                 break
             await asyncio.sleep(0.02)
+        assert sorted("$12 million" in f["text"] for f in finals) == [False, True]
+        first = fake.posted_ts[0]
+        updates = [u for u in fake.calls_to("chat.update") if u["ts"] == first]
         partial, final = updates[:-1], updates[-1]
         assert partial and all(u["text"].endswith(" …") for u in partial)
         assert any(u["text"].startswith("Deputy mayor") for u in partial)
-        times = [t for (m, _), t in zip(fake.calls, fake.call_times, strict=True) if m == "chat.update"][:-1]
+        times = [
+            t
+            for (m, a), t in zip(fake.calls, fake.call_times, strict=True)
+            if m == "chat.update" and not a.get("blocks") and a["ts"] == first
+        ]
         assert all(b - a >= 0.9 for a, b in itertools.pairwise(times)), "about one edit per second"
         assert "[1]" in final["text"] and "Sources" in json.dumps(final["blocks"])
-        assert len(fake.calls_to("chat.postMessage")) == 1  # the placeholder became the answer
+        assert len(fake.calls_to("chat.postMessage")) == 2  # each placeholder became its answer
     finally:
         await env.runner.cleanup()
         llm_server.stop()
