@@ -290,15 +290,14 @@ def _sync(
     settings: Any, rebuild: bool = False, progress: Progress | None = None, embedder: Embedder | None = None
 ) -> SyncReport:
     """One locked sync of the articles folder into the index (index, chat /reindex, eval)."""
-    from bot.runtime import embedder_for
+    from bot.runtime import embedder_for, open_client
     from index.lock import index_lock
-    from index.store import open_client
     from index.sync import sync_folder
 
     with index_lock(settings.data):
         return sync_folder(
             settings.articles,
-            open_client(settings.data),
+            open_client(settings),
             embedder or embedder_for(settings),
             max_bytes=settings.max_file_bytes,
             rebuild=rebuild,

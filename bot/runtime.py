@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.settings import Settings
 from index.embedding import Embedder
 from index.search import Searcher
-from index.store import ChunkStore
+from index.store import ChromaServer, ChunkStore
 
 
 def embedder_for(settings: Settings) -> Embedder:
@@ -15,11 +17,24 @@ def embedder_for(settings: Settings) -> Embedder:
     return make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
 
 
+def chroma_server(settings: Settings) -> ChromaServer | None:
+    if not settings.chroma_host:
+        return None
+    return ChromaServer(
+        settings.chroma_host, settings.chroma_port, settings.chroma_ssl, settings.chroma_auth_token
+    )
+
+
+def open_client(settings: Settings) -> Any:
+    """The Chroma client every command uses: the server when CHROMA_HOST is set, else embedded."""
+    from index.store import open_client as _open
+
+    return _open(settings.data, chroma_server(settings))
+
+
 def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
     """The existing index for this embedder (clear errors if there is none or it differs)."""
-    from index.store import open_client
-
-    return ChunkStore(open_client(settings.data), embedder.name, embedder.dim, create=False)
+    return ChunkStore(open_client(settings), embedder.name, embedder.dim, create=False)
 
 
 def open_searcher(settings: Settings) -> Searcher:

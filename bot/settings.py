@@ -36,6 +36,10 @@ class Settings:
     llm_timeout: float = 30.0  # NEWSBOT_LLM_TIMEOUT seconds
     llm_max_tokens: int = 512  # NEWSBOT_LLM_MAX_TOKENS
     llm_temperature: float = 0.0  # NEWSBOT_LLM_TEMPERATURE
+    chroma_host: str = ""  # CHROMA_HOST: use a Chroma server instead of the embedded store
+    chroma_port: int = 8000  # CHROMA_PORT
+    chroma_ssl: bool = False  # CHROMA_SSL
+    chroma_auth_token: str = ""  # CHROMA_AUTH_TOKEN, sent as Authorization: Bearer
     slack_bot_token: str = ""  # SLACK_BOT_TOKEN (xoxb-...)
     slack_app_token: str = ""  # SLACK_APP_TOKEN (xapp-..., Socket Mode)
     slack_signing_secret: str = ""  # SLACK_SIGNING_SECRET (HTTP mode)
@@ -72,6 +76,10 @@ class Settings:
             "llm_timeout": _positive("NEWSBOT_LLM_TIMEOUT", merged.get("NEWSBOT_LLM_TIMEOUT")),
             "llm_max_tokens": _count("NEWSBOT_LLM_MAX_TOKENS", merged.get("NEWSBOT_LLM_MAX_TOKENS")),
             "llm_temperature": _temperature(merged.get("NEWSBOT_LLM_TEMPERATURE")),
+            "chroma_host": merged.get("CHROMA_HOST") or None,
+            "chroma_port": _count("CHROMA_PORT", merged.get("CHROMA_PORT")),
+            "chroma_ssl": _flag("CHROMA_SSL", merged.get("CHROMA_SSL")),
+            "chroma_auth_token": merged.get("CHROMA_AUTH_TOKEN") or None,
             "slack_bot_token": merged.get("SLACK_BOT_TOKEN") or None,
             "slack_app_token": merged.get("SLACK_APP_TOKEN") or None,
             "slack_signing_secret": merged.get("SLACK_SIGNING_SECRET") or None,

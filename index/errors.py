@@ -13,5 +13,9 @@ class EmbedderMismatchError(NewsbotError):
     """The index was built with a different embedding model than the one configured."""
 
 
+class IndexUnavailableError(NewsbotError):
+    """The Chroma server cannot be reached right now."""
+
+
 class MissingExtraError(NewsbotError):
     """An optional dependency is not installed."""

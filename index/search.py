@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.embedding import Embedder
-from index.store import ChunkStore
+from index.store import ChunkStore, reachable
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,10 @@ class Searcher:
     # --- search -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5) -> list[Passage]:
+        with reachable():
+            return self._search(question, k)
+
+    def _search(self, question: str, k: int) -> list[Passage]:
         lexical = self.lexical()
         if not lexical.ids:
             return []

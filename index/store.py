@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import EmbedderMismatchError, NewsbotError
+from index.errors import EmbedderMismatchError, IndexUnavailableError, NewsbotError
 
 PREFIX = "newsbot-"
 PAGE = 5000
@@ -59,12 +60,56 @@ def collection_name(embedder_name: str) -> str:
     return (PREFIX + slug)[:200]
 
 
-def open_client(data_dir: Path) -> Any:
-    """An embedded, persistent Chroma client under `data_dir`, telemetry off."""
+@dataclass(frozen=True)
+class ChromaServer:
+    """A Chroma server (`chroma run`) shared by several processes, instead of the embedded store."""
+
+    host: str
+    port: int = 8000
+    ssl: bool = False
+    token: str = ""  # sent as "Authorization: Bearer <token>"
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """Turn a lost connection to the Chroma server into one clear, user-safe error."""
+    import httpx
+
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as err:
+        raise IndexUnavailableError(
+            f"the index is unavailable: the Chroma server cannot be reached ({type(err).__name__}); "
+            "try again once it is back"
+        ) from err
+
+
+def open_client(data_dir: Path, server: ChromaServer | None = None) -> Any:
+    """A Chroma client: HTTP to `server` when given, else embedded under `data_dir`. Telemetry off."""
     import chromadb
     from chromadb.config import Settings
 
     logging.getLogger("chromadb").setLevel(logging.ERROR)
+    if server is not None:
+        headers = {"Authorization": f"Bearer {server.token}"} if server.token else None
+        try:
+            with reachable():
+                return chromadb.HttpClient(
+                    host=server.host,
+                    port=server.port,
+                    ssl=server.ssl,
+                    headers=headers,
+                    settings=Settings(anonymized_telemetry=False),
+                )
+        except ValueError as err:  # chromadb's "Could not connect to a Chroma server"
+            raise IndexUnavailableError(
+                f"the index is unavailable: no Chroma server answers at {server.url} "
+                "(check CHROMA_HOST and CHROMA_PORT)"
+            ) from err
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(
@@ -89,6 +134,10 @@ class ChunkStore:
         self.client = client
         self.embedder_name = embedder_name
         self.name = collection_name(embedder_name)
+        with reachable():
+            self._open(client, embedder_name, dim, create)
+
+    def _open(self, client: Any, embedder_name: str, dim: int, create: bool) -> None:
         if create:
             # embedding_function=None: Chroma's default one downloads a model when given raw text.
             self.col = client.get_or_create_collection(
@@ -160,7 +209,10 @@ class ChunkStore:
     def refresh_version(self) -> int:
         """The version as stored now (another process may have synced since we opened it)."""
         try:
-            self.col = self.client.get_collection(self.name, embedding_function=None)
+            with reachable():
+                self.col = self.client.get_collection(self.name, embedding_function=None)
+        except IndexUnavailableError:
+            raise
         except Exception as err:  # the collection was dropped (rebuild) or the store is gone
             raise NewsbotError(
                 "the index changed underneath this process and cannot be read; run `newsbot index`"

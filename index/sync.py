@@ -19,7 +19,7 @@ from index import manifest
 from index.articles import Article, Skip, load_folder
 from index.chunking import chunk_text
 from index.embedding import Embedder
-from index.store import ArticleState, ChunkRecord, ChunkStore, drop_all, now_iso
+from index.store import ArticleState, ChunkRecord, ChunkStore, drop_all, now_iso, reachable
 
 # Articles are embedded and written in groups of about this many chunks.
 WRITE_CHUNKS = 512
@@ -78,8 +78,20 @@ def sync_folder(
     `manifest_dir` holds a cache of the article manifest (see `manifest.py`); without it
     every run reads all chunk metadata from Chroma.
     """
+    with reachable():
+        return _sync(root, client, embedder, max_bytes, rebuild, progress or Progress(), manifest_dir)
+
+
+def _sync(
+    root: Path,
+    client: object,
+    embedder: Embedder,
+    max_bytes: int,
+    rebuild: bool,
+    progress: Progress,
+    manifest_dir: Path | None,
+) -> SyncReport:
     t0 = time.perf_counter()
-    progress = progress or Progress()
     folder = load_folder(root, max_bytes)
     report = SyncReport(skips=list(folder.skips))
     if rebuild:

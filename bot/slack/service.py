@@ -16,10 +16,11 @@ from typing import Any
 
 from bot import prompts
 from bot.answer import Answer, Answerer
-from bot.question import MAX_QUESTION_CHARS, BadQuestion
+from bot.question import MAX_QUESTION_CHARS
 from bot.slack.blocks import answer_blocks, escape, fallback_text
 from bot.slack.ratelimit import UserRateLimit
 from bot.slack.state import SlackState
+from index.errors import NewsbotError
 
 log = logging.getLogger(__name__)
 # Streaming edits go out at most this often (chat.update is rate limited per channel).
@@ -93,7 +94,7 @@ class SlackService:
             return Reply(prompts.load("slack_rate_limited").render())
         try:
             answer, payload = await self.answer_payload(question, history, on_token)
-        except BadQuestion as err:
+        except NewsbotError as err:  # a bad question, the index unavailable: safe, clear messages
             return Reply(escape(str(err)))
         except Exception:
             ref = uuid.uuid4().hex[:8]
