@@ -161,24 +161,17 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
 
     sizes = [r["articles"] for r in rows]
     fig, (acc, lat) = plt.subplots(1, 2, figsize=(11, 4))
-    for who, style in (("newsbot", "o-"), ("baseline", "s--")):
-        acc.plot(sizes, [100 * r[who]["answer_accuracy"] for r in rows], style, label=f"{who}: answer")
-        acc.plot(
-            sizes,
-            [100 * r[who]["citation_accuracy"] for r in rows],
-            style,
-            alpha=0.5,
-            label=f"{who}: citation",
-        )
-        lat.plot(sizes, [r[who]["p50_ms"] for r in rows], style, label=who)
-    acc.set(
-        xscale="log",
-        xlabel="articles indexed",
-        ylabel="% of answerable questions",
-        title="Accuracy (SQuAD 2.0 dev)",
-    )
-    lat.set(xscale="log", xlabel="articles indexed", ylabel="ms", title="p50 latency per question")
-    acc.legend(fontsize=8)
+    for who, style, color in (("newsbot", "o-", "tab:blue"), ("baseline", "s--", "tab:orange")):
+        answer = [100 * r[who]["answer_accuracy"] for r in rows]
+        cited = [100 * r[who]["citation_accuracy"] for r in rows]
+        acc.plot(sizes, answer, style, color=color, label=f"{who}: answer")
+        acc.plot(sizes, cited, style, color=color, alpha=0.45, label=f"{who}: citation")
+        lat.plot(sizes, [r[who]["p50_ms"] for r in rows], style, color=color, label=who)
+    acc.set(xscale="log", xlabel="articles indexed", ylabel="% of answerable questions", ylim=(0, 100))
+    acc.set_title("Accuracy, SQuAD 2.0 dev questions")
+    lat.set(xscale="log", xlabel="articles indexed", ylabel="ms", ylim=(0, None))
+    lat.set_title("p50 latency per question")
+    acc.legend(fontsize=8, loc="lower left")
     lat.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
