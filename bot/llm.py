@@ -32,17 +32,17 @@ def make_llm(settings: Settings) -> Any | None:
             "anthropic:<model>, ollama:<model> or openai-compatible:<model>"
         )
     common = {"temperature": settings.llm_temperature, "max_tokens": settings.llm_max_tokens}
-    if provider == "openai":
-        key = settings.llm_api_key or settings.openai_api_key
+    if provider in ("openai", "anthropic"):  # hosted APIs: a key is required
+        key_name, key = (
+            ("OPENAI_API_KEY", settings.openai_api_key)
+            if provider == "openai"
+            else ("ANTHROPIC_API_KEY", settings.anthropic_api_key)
+        )
+        key = settings.llm_api_key or key
         if not key:
-            raise NewsbotError(f"NEWSBOT_LLM={spec} needs OPENAI_API_KEY (or NEWSBOT_LLM_API_KEY)")
-        cls = _extra("llama_index.llms.openai", "OpenAI", "openai")
-        return cls(model=model, api_key=key, timeout=settings.llm_timeout, max_retries=MAX_RETRIES, **common)
-    if provider == "anthropic":
-        key = settings.llm_api_key or settings.anthropic_api_key
-        if not key:
-            raise NewsbotError(f"NEWSBOT_LLM={spec} needs ANTHROPIC_API_KEY (or NEWSBOT_LLM_API_KEY)")
-        cls = _extra("llama_index.llms.anthropic", "Anthropic", "anthropic")
+            raise NewsbotError(f"NEWSBOT_LLM={spec} needs {key_name} (or NEWSBOT_LLM_API_KEY)")
+        module, name = {"openai": ("openai", "OpenAI"), "anthropic": ("anthropic", "Anthropic")}[provider]
+        cls = _extra(f"llama_index.llms.{module}", name, provider)
         return cls(model=model, api_key=key, timeout=settings.llm_timeout, max_retries=MAX_RETRIES, **common)
     if provider == "ollama":
         cls = _extra("llama_index.llms.ollama", "Ollama", "ollama")

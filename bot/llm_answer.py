@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import prompts
-from bot.answer import Answer, Citation, ExtractiveAnswerer
+from bot.answer import Answer, Citation, ExtractiveAnswerer, timings
 from bot.question import clean_question, is_follow_up
 from index.search import Passage, Searcher
 
@@ -86,12 +86,7 @@ class LLMAnswerer:
         result = (
             offline if not offline.found else self._generate(text, standalone, passages, offline, on_token)
         )
-        t2 = time.perf_counter()
-        result.timings_ms = {
-            "retrieve": round((t1 - t0) * 1000, 2),
-            "answer": round((t2 - t1) * 1000, 2),
-            "total": round((t2 - t0) * 1000, 2),
-        }
+        result.timings_ms = timings(t0, t1, time.perf_counter())
         return result
 
     def messages(self, question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
