@@ -15,9 +15,21 @@ class BadQuestion(NewsbotError):
     """The question cannot be answered as given (empty, too long)."""
 
 
+# Slack markup: <!channel>, <!here>, <@U123>, <#C123|name>, <https://x|label>, <https://x>.
+_SLACK_MARKUP = re.compile(r"<(?:([!@#])|(?=(?:https?|mailto):))([^<>|\s]*)(?:\|([^<>]*))?>")
+
+
+def _unmark(m: re.Match[str]) -> str:
+    kind, target, label = m.group(1), m.group(2), m.group(3)
+    if kind in ("!", "@"):
+        return " "  # pings and user mentions carry no question
+    return f" {label or target} " if kind is None or label else f" {target} "
+
+
 def clean_question(raw: str) -> str:
-    """Strip control characters and surrounding space; reject empty or overlong questions."""
+    """Strip control characters, Slack markup and surrounding space; reject empty or overlong questions."""
     text = "".join(ch if ch in "\t\n" or unicodedata.category(ch)[0] != "C" else " " for ch in raw)
+    text = _SLACK_MARKUP.sub(_unmark, text)
     text = " ".join(text.split())
     if not text:
         raise BadQuestion('the question is empty: ask something like `newsbot ask "who won the vote?"`')

@@ -151,3 +151,10 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert span("When did they meet?", "date") == "May 1"
     assert span("Where did they meet?", "place") == "Kabul"
     assert find_candidate("The council met.", "Who met?", "person") is None
+
+
+def test_slack_markup_in_questions_is_reduced_to_words() -> None:
+    assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
+    assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
+    assert clean_question("is <https://e.org/a> right?") == "is https://e.org/a right?"
+    assert clean_question("is a < b and c > d?") == "is a < b and c > d?"  # not markup: left alone
