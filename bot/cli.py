@@ -290,20 +290,51 @@ def _sync(
     settings: Any, rebuild: bool = False, progress: Progress | None = None, embedder: Embedder | None = None
 ) -> SyncReport:
     """One locked sync of the articles folder into the index (index, chat /reindex, eval)."""
-    from bot.runtime import embedder_for, open_client
+    from bot.runtime import chroma_server, embedder_for
+    from index import datadir
     from index.lock import index_lock
+    from index.store import ChunkStore, open_client
     from index.sync import sync_folder
 
+    embedder = embedder or embedder_for(settings)
+    server = chroma_server(settings)
+    location = None if server else settings.data
+
+    def check_room(chunks: int, text_bytes: int) -> None:
+        if location is not None:  # measured: about 5 KB a chunk for MiniLM on news text
+            need = chunks * (embedder.dim * 8 + 2048) + text_bytes * 3
+            datadir.ensure_room(location, int(need * 1.1) + datadir.RESERVE)
+
     with index_lock(settings.data):
-        return sync_folder(
-            settings.articles,
-            open_client(settings),
-            embedder or embedder_for(settings),
-            max_bytes=settings.max_file_bytes,
-            rebuild=rebuild,
-            progress=progress,
-            manifest_dir=settings.data / "manifest",
-        )
+        client = open_client(settings.data, server, write=True, rebuild=rebuild)
+        try:
+            report = sync_folder(
+                settings.articles,
+                client,
+                embedder,
+                max_bytes=settings.max_file_bytes,
+                rebuild=rebuild,
+                progress=progress,
+                manifest_dir=settings.data / "manifest",
+                before_write=check_room,
+            )
+        except NewsbotError:
+            raise
+        except Exception as err:
+            problem = datadir.disk_problem(err)
+            if location is not None and (problem or datadir.free_bytes(location) < datadir.RESERVE):
+                log.debug("sync failed on disk trouble", exc_info=True)
+                raise datadir.folder_error(
+                    location,
+                    problem or "full",
+                    "indexing stopped part-way (articles written so far are kept)",
+                ) from err
+            raise
+        store = ChunkStore(client, embedder.name, embedder.dim, create=True, location=location)
+        store.self_check()
+        if location is not None:
+            datadir.record_built(location, store.name, store.count())
+        return report
 
 
 def cmd_model(args: argparse.Namespace, settings: Any) -> int:

@@ -32,6 +32,7 @@ class _OneLine(logging.Formatter):
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
+    logging.raiseExceptions = False  # a full disk must not put logging's own traceback on screen
     for handler in list(root.handlers):
         root.removeHandler(handler)
     console = logging.StreamHandler(sys.stderr)

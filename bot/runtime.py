@@ -7,6 +7,7 @@ from typing import Any
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.settings import Settings
 from index.embedding import Embedder
+from index.errors import DataFolderError
 from index.search import Searcher
 from index.store import ChromaServer, ChunkStore
 
@@ -34,7 +35,22 @@ def open_client(settings: Settings) -> Any:
 
 def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
     """The existing index for this embedder (clear errors if there is none or it differs)."""
-    return ChunkStore(open_client(settings), embedder.name, embedder.dim, create=False)
+    location = None if settings.chroma_host else settings.data
+    store = ChunkStore(open_client(settings), embedder.name, embedder.dim, create=False, location=location)
+    try:
+        with store.guard():
+            store.self_check()  # a damaged index says so now, not as odd answers later
+    except DataFolderError:
+        if location is None:
+            raise
+        # Too little room to apply Chroma's write log in place: read a private copy instead.
+        from index.store import open_client as _open
+
+        client = _open(settings.data, copy=True)
+        store = ChunkStore(client, embedder.name, embedder.dim, create=False, location=location)
+        with store.guard():
+            store.self_check()
+    return store
 
 
 def open_searcher(settings: Settings) -> Searcher:

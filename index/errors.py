@@ -19,3 +19,15 @@ class IndexUnavailableError(NewsbotError):
 
 class MissingExtraError(NewsbotError):
     """An optional dependency is not installed."""
+
+
+class NotIndexedError(NewsbotError):
+    """Nothing has been indexed in this data folder yet."""
+
+
+class DamagedIndexError(NewsbotError):
+    """The index on disk is missing or corrupt; `newsbot index --rebuild` recovers it."""
+
+
+class DataFolderError(NewsbotError):
+    """The data folder cannot be written: read-only, or its disk is full."""

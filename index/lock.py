@@ -13,7 +13,9 @@ from index.errors import IndexLockedError
 
 @contextmanager
 def index_lock(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from index import datadir
+
+    datadir.check_writable(data_dir, "`newsbot index` cannot update the index")
     path = data_dir / "index.lock"
     with open(path, "a+") as fh:
         try:

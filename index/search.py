@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.embedding import Embedder
-from index.store import ChunkStore, reachable
+from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class Searcher:
     # --- search -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5) -> list[Passage]:
-        with reachable():
+        with self.store.guard():
             return self._search(question, k)
 
     def _search(self, question: str, k: int) -> list[Passage]:

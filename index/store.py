@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import EmbedderMismatchError, IndexUnavailableError, NewsbotError
+from index import datadir
+from index.errors import (
+    DamagedIndexError,
+    EmbedderMismatchError,
+    IndexUnavailableError,
+    NewsbotError,
+    NotIndexedError,
+)
+
+log = logging.getLogger(__name__)
 
 PREFIX = "newsbot-"
 # Rows per Chroma get(). Measured on 19k chunks: 5,000-row pages left a process at 422 MB,
@@ -90,8 +99,20 @@ def reachable() -> Iterator[None]:
         ) from err
 
 
-def open_client(data_dir: Path, server: ChromaServer | None = None) -> Any:
-    """A Chroma client: HTTP to `server` when given, else embedded under `data_dir`. Telemetry off."""
+def open_client(
+    data_dir: Path,
+    server: ChromaServer | None = None,
+    *,
+    write: bool = False,
+    rebuild: bool = False,
+    copy: bool = False,
+) -> Any:
+    """A Chroma client: HTTP to `server` when given, else embedded under `data_dir`. Telemetry off.
+
+    `write`: the caller will write (fail now, clearly, if the folder cannot take it).
+    `rebuild`: a store that cannot be opened is moved aside and a new one started.
+    `copy`: read a private copy of the store (for when its disk is full or read-only).
+    """
     import chromadb
     from chromadb.config import Settings
 
@@ -112,17 +133,51 @@ def open_client(data_dir: Path, server: ChromaServer | None = None) -> Any:
                 f"the index is unavailable: no Chroma server answers at {server.url} "
                 "(check CHROMA_HOST and CHROMA_PORT)"
             ) from err
+
+    chroma_dir = data_dir / "chroma"
+    if write:
+        datadir.check_writable(data_dir, "`newsbot index` cannot update the index")
+        if not chroma_dir.exists() and datadir.was_built(data_dir) and not rebuild:
+            log.warning(
+                "the index in %s was missing (its chroma folder is gone); building it again", data_dir
+            )
+    elif not chroma_dir.exists():
+        if datadir.was_built(data_dir):
+            raise DamagedIndexError(
+                f"the index in {data_dir} is missing: its chroma folder was deleted or moved; "
+                "run `newsbot index --rebuild` to build it again"
+            )
+        raise NotIndexedError("no articles indexed yet: run `newsbot index`")
+
+    def persistent(path: Path) -> Any:
+        return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+
+    problem = "full" if copy else None
+    if not write and (problem := problem or datadir.write_problem(data_dir)) is not None:
+        # Chroma writes even to read (it applies its write log first), so a store in a folder
+        # it cannot write is read from a private copy.
+        why = "read-only" if problem == "read-only" else "on a full disk"
+        log.warning("the data folder %s is %s: reading a private copy of the index", data_dir, why)
+        try:
+            return persistent(datadir.private_copy(chroma_dir))
+        except Exception as err:
+            log.debug("reading a private copy failed", exc_info=True)
+            raise datadir.folder_error(data_dir, problem, "the index cannot be read") from err
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(
-            path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False)
-        )
-    except OSError as err:
-        raise NewsbotError(f"cannot open the data folder {data_dir} ({err.strerror or err})") from err
-    except Exception as err:  # chromadb raises its own types for damaged stores
-        logging.getLogger(__name__).exception("opening Chroma under %s failed", data_dir)
-        raise NewsbotError(
-            f"the index in {data_dir} cannot be opened ({type(err).__name__}); "
+        return persistent(chroma_dir)
+    except Exception as err:  # chromadb raises its own types for damaged or unwritable stores
+        log.debug("opening Chroma under %s failed", data_dir, exc_info=True)
+        problem = datadir.disk_problem(err)
+        if problem is not None:
+            raise datadir.folder_error(data_dir, problem, "the index cannot be opened") from err
+        if rebuild:
+            from chromadb.api.client import SharedSystemClient
+
+            datadir.move_aside(chroma_dir)
+            SharedSystemClient.clear_system_cache()  # Chroma caches the failed client per path
+            return persistent(chroma_dir)
+        raise DamagedIndexError(
+            f"the index in {data_dir} is damaged and cannot be opened ({type(err).__name__}); "
             "run `newsbot index --rebuild` to rebuild it"
         ) from err
 
@@ -132,8 +187,11 @@ def newsbot_collections(client: Any) -> list[Any]:
 
 
 class ChunkStore:
-    def __init__(self, client: Any, embedder_name: str, dim: int, *, create: bool):
+    def __init__(
+        self, client: Any, embedder_name: str, dim: int, *, create: bool, location: Path | None = None
+    ):
         self.client = client
+        self.location = location  # the data folder of an embedded store, for disk-trouble messages
         self.embedder_name = embedder_name
         self.name = collection_name(embedder_name)
         with reachable():
@@ -169,7 +227,45 @@ class ChunkStore:
                 f"but the configured model is {self.embedder_name}: run `newsbot index --rebuild` "
                 "(or set NEWSBOT_EMBED_MODEL back)"
             )
-        raise NewsbotError("no articles indexed yet: run `newsbot index`")
+        raise NotIndexedError("no articles indexed yet: run `newsbot index`")
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Reads: a lost server or a full disk becomes one clear error instead of Chroma's own."""
+        try:
+            with reachable():
+                yield
+        except NewsbotError:
+            raise
+        except Exception as err:
+            # A store whose disk filled mid-write cannot be read until space is freed: Chroma
+            # applies its write log on the next read, and says only that this failed.
+            if self.location is not None and (
+                datadir.disk_problem(err) == "full" or datadir.free_bytes(self.location) < datadir.RESERVE
+            ):
+                raise datadir.folder_error(self.location, "full", "the index cannot be read") from err
+            raise
+
+    def self_check(self) -> None:
+        """Ask the vector index for one of its own chunks: a damaged HNSW file fails this."""
+        n = self.count()
+        if n == 0:
+            return
+        try:
+            got = self.col.get(limit=1, include=["embeddings"])
+            found = self.col.query(
+                query_embeddings=[got["embeddings"][0]], n_results=min(5, n), include=["distances"]
+            )
+            ok = got["ids"][0] in found["ids"][0] or min(found["distances"][0], default=1.0) < 1e-3
+        except Exception:
+            log.debug("self-check of %s failed", self.name, exc_info=True)
+            ok = False
+        if not ok:
+            where = f" in {self.location}" if self.location else ""
+            raise DamagedIndexError(
+                f"the index{where} is damaged: its vector index cannot find its own chunks; "
+                "run `newsbot index --rebuild` to rebuild it"
+            )
 
     # --- reading ----------------------------------------------------------------------------
 

@@ -72,14 +72,18 @@ def sync_folder(
     rebuild: bool = False,
     progress: Progress | None = None,
     manifest_dir: Path | None = None,
+    before_write: Callable[[int, int], None] | None = None,
 ) -> SyncReport:
     """Sync `root` into Chroma. The caller holds the index lock.
 
     `manifest_dir` holds a cache of the article manifest (see `manifest.py`); without it
-    every run reads all chunk metadata from Chroma.
+    every run reads all chunk metadata from Chroma. `before_write(chunks, text_bytes)` runs
+    before the first write and may refuse the sync (the CLI checks free disk space there).
     """
     with reachable():
-        return _sync(root, client, embedder, max_bytes, rebuild, progress or Progress(), manifest_dir)
+        return _sync(
+            root, client, embedder, max_bytes, rebuild, progress or Progress(), manifest_dir, before_write
+        )
 
 
 def _sync(
@@ -90,6 +94,7 @@ def _sync(
     rebuild: bool,
     progress: Progress,
     manifest_dir: Path | None,
+    before_write: Callable[[int, int], None] | None,
 ) -> SyncReport:
     t0 = time.perf_counter()
     folder = load_folder(root, max_bytes)
@@ -122,6 +127,8 @@ def _sync(
         work.append(_Work(article, records, replaces=state is not None))
 
     writes = bool(removed or work)
+    if work and before_write is not None:
+        before_write(sum(len(w.records) for w in work), sum(len(r.text) for w in work for r in w.records))
     if writes:
         store.bump_version()  # before the first write: a kill now leaves every cache stale
         manifest.forget(cache)

@@ -165,7 +165,7 @@ def test_templates_load_strictly(tmp_path: Path) -> None:
 
 def test_repl_transcript(articles: Path, data: Path) -> None:
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
     answerer = ExtractiveAnswerer(Searcher(store, HashEmbedder()))
     inputs = iter(

@@ -65,7 +65,9 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
     root = tmp_path_factory.mktemp("fuzzq")
     (root / "articles").mkdir()
     (root / "articles" / "ferry.txt").write_text(STORY, encoding="utf-8")
-    sync_folder(root / "articles", open_client(root / "data"), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(
+        root / "articles", open_client(root / "data", write=True), HashEmbedder(), max_bytes=5_000_000
+    )
     store = ChunkStore(open_client(root / "data"), HashEmbedder.name, HashEmbedder.dim, create=False)
     return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
 

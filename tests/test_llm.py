@@ -43,7 +43,7 @@ def fake() -> Iterator[FakeLLM]:
 def llm_answerer(fake: FakeLLM, articles: Path, data: Path) -> LLMAnswerer:
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
     (articles / "gossip.txt").write_text(INJECTION, encoding="utf-8")
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
     settings = replace(
         Settings.load(env={}, dotenv=None),

@@ -42,7 +42,7 @@ def answerer(articles: Path, data: Path) -> ExtractiveAnswerer:
         + "\n",
         encoding="utf-8",
     )
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
     return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
 
@@ -63,10 +63,10 @@ def test_bm25_side_follows_a_sync_without_restart(
 ) -> None:
     assert not any(p.article == "zoo.txt" for p in answerer.searcher.search("zebra enclosure", 3))
     (articles / "zoo.txt").write_text("Zoo opens zebra enclosure\n\nThe zoo opened a zebra enclosure.\n")
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     assert answerer.searcher.search("zebra enclosure", 3)[0].article == "zoo.txt"
     (articles / "zoo.txt").unlink()
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     assert not any(p.article == "zoo.txt" for p in answerer.searcher.search("zebra enclosure", 3))
 
 

@@ -113,7 +113,7 @@ def _answerer(tmp_path: Path) -> ExtractiveAnswerer:
     articles.mkdir(exist_ok=True)
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
     (articles / "pings.txt").write_text(PINGS, encoding="utf-8")
-    sync_folder(articles, open_client(data), HashEmbedder(), max_bytes=5_000_000)
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
     return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
 

@@ -18,7 +18,9 @@ from tests.fakes import HashEmbedder, OtherHashEmbedder
 
 
 def _sync(articles: Path, data: Path, embedder: Any = None, **kw: Any) -> SyncReport:
-    return sync_folder(articles, open_client(data), embedder or HashEmbedder(), max_bytes=5_000_000, **kw)
+    return sync_folder(
+        articles, open_client(data, write=True), embedder or HashEmbedder(), max_bytes=5_000_000, **kw
+    )
 
 
 def _snapshot(data: Path) -> dict[str, tuple[str, int, int]]:
