@@ -78,13 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from bot.logs import setup_logging
-    from bot.settings import Settings
+    from bot.logs import add_secrets, setup_logging
+    from bot.settings import Settings, env_file_warning
 
     log_path: Path | None = None
     try:
         settings = Settings.load(articles=getattr(args, "articles", None), data=getattr(args, "data", None))
         log_path = setup_logging(settings.data, verbose=args.verbose)
+        add_secrets(*settings.secrets())
+        if warning := env_file_warning():
+            log.warning("%s", warning)
         handler = {
             "index": cmd_index,
             "articles": cmd_articles,
@@ -96,13 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args, settings)
     except BadQuestion as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_safe(err)}", file=sys.stderr)
         return 2
     except IndexLockedError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_safe(err)}", file=sys.stderr)
         return 3
     except NewsbotError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_safe(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -112,6 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" (details in {log_path})" if log_path else ""
         print(f"error: newsbot failed unexpectedly{where}", file=sys.stderr)
         return 1
+
+
+def _safe(err: Exception) -> str:
+    """An error's text with any configured secret masked (a URL or a header may carry one)."""
+    from bot.logs import redact
+
+    return redact(str(err))
 
 
 def cmd_index(args: argparse.Namespace, settings: Any) -> int:

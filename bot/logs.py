@@ -11,12 +11,27 @@ from pathlib import Path
 _SECRET = re.compile(r"\b(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{8,}|Bearer\s+[\w.-]+)")
 
 
+_KNOWN: set[str] = set()  # the configured secrets themselves, whatever their shape
+
+
+def add_secrets(*values: str | None) -> None:
+    """Redact these exact values too (signing secrets and server tokens follow no pattern)."""
+    _KNOWN.update(v for v in values if v and len(v) >= 6)
+
+
+def redact(text: str) -> str:
+    text = _SECRET.sub("[redacted]", text)
+    for value in _KNOWN:
+        text = text.replace(value, "[redacted]")
+    return text
+
+
 class RedactSecrets(logging.Filter):
     """Tokens and API keys never reach a log line, whichever library logs them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _SECRET.sub("[redacted]", message)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

@@ -97,6 +97,13 @@ class Settings:
         known = {f.name for f in fields(cls)}
         return replace(cls(), **{k: v for k, v in values.items() if v is not None and k in known})
 
+    def secrets(self) -> list[str]:
+        return [
+            str(getattr(self, f.name))
+            for f in fields(self)
+            if f.name.endswith(("_key", "_token", "_secret")) and getattr(self, f.name)
+        ]
+
     def redacted(self) -> dict[str, str]:
         """Settings as text, secrets masked: safe for logs and `newsbot config`."""
         out = {}
@@ -160,3 +167,16 @@ def _temperature(value: str | None) -> float | None:
     if not 0 <= number <= 2:
         raise NewsbotError(f"NEWSBOT_LLM_TEMPERATURE={value!r} must be between 0 and 2")
     return number
+
+
+def env_file_warning(path: Path = Path(".env")) -> str | None:
+    """A warning when the credentials file can be read by the group or by others."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (
+            f"{path} holds tokens but other users can read it (mode {mode & 0o777:o}); run `chmod 600 {path}`"
+        )
+    return None

@@ -23,6 +23,8 @@ class FakeSlack:
         self.fail: dict[str, list[int]] = {}  # method -> HTTP statuses to return before succeeding
         self.acks: list[str] = []  # Socket Mode envelope ids acknowledged
         self.posted_ts: list[str] = []  # ts of each chat.postMessage, in order
+        self.messages: list[dict[str, Any]] = []  # what the bot posted, as conversations.* return it
+        self.stall: dict[str, float] = {}  # method -> seconds to hold the response after recording
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self.port = 0
@@ -38,6 +40,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads conversations.* with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
@@ -91,10 +94,41 @@ class FakeSlack:
                 {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1", "user": "newsbot"}
             )
         if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
             self.posted_ts.append(ts)
+            self.messages.append(
+                {
+                    "channel": args.get("channel"),
+                    "ts": ts,
+                    "thread_ts": args.get("thread_ts"),
+                    "text": args.get("text", ""),
+                    "metadata": args.get("metadata"),
+                }
+            )
+            if method in self.stall:  # Slack took the message, but its reply never reaches the bot
+                await asyncio.sleep(self.stall.pop(method))
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
+        if method == "chat.update":
+            for message in self.messages:
+                if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
+                    message["text"] = args.get("text", "")
+            return web.json_response({"ok": True})
+        if method in ("conversations.replies", "conversations.history"):
+            return web.json_response({"ok": True, "messages": self._conversation(method, args)})
         return web.json_response({"ok": True})
+
+    def _conversation(self, method: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        mine = [m for m in self.messages if m["channel"] == args.get("channel")]
+        if method == "conversations.replies":
+            mine = [m for m in mine if args.get("ts") in (m["thread_ts"], m["ts"])]
+        else:
+            mine = [m for m in mine if not m["thread_ts"] and float(m["ts"]) > float(args.get("oldest", 0))]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return [
+            {"type": "message", "ts": m["ts"], "text": m["text"], "bot_id": "BBOT"}
+            | ({"metadata": m["metadata"]} if with_metadata and m["metadata"] else {})
+            for m in mine
+        ]
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append({"key": request.match_info["key"], **(await request.json())})
@@ -140,3 +174,99 @@ def _maybe_json(value: str) -> Any:
         except ValueError:
             return value
     return value
+
+
+def event_body(event_id: str, event: dict[str, Any]) -> bytes:
+    """An Events API request body, as Slack sends it."""
+    body = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": event,
+    }
+    return json.dumps(body).encode()
+
+
+def signed_headers(
+    secret: str, body: bytes, *, timestamp: int | None = None, retry: int | None = None
+) -> dict[str, str]:
+    """Headers Slack would send with `body`, signed with `secret` (and retry headers if asked)."""
+    from slack_sdk.signature import SignatureVerifier
+
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)),
+    }
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return headers
+
+
+class BotProcess:
+    """`newsbot slack --http` as a real process against a FakeSlack, for kill and load tests."""
+
+    def __init__(self, fake: FakeSlack, data: str, secret: str, env: dict[str, str]):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/slack/events"
+        self.args = ["slack", "--http", "--port", str(self.port), "--data", data]
+        self.env = {
+            **env,
+            "SLACK_BOT_TOKEN": VALID_TOKEN,
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": fake.base_url,
+        }
+        self.env.pop("SLACK_APP_TOKEN", None)
+        self.proc: Any = None
+
+    async def start(self, timeout: float = 60) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        import aiohttp
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *self.args],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"the bot exited: {self.proc.stderr.read()}")
+                try:
+                    async with session.get(self.url.replace("/slack/events", "/")):
+                        return
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not start listening")
+
+    def kill(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=20)
+
+    def stop(self) -> str:
+        """Stop it gracefully; returns what it wrote to stderr."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=20)
+        except Exception:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return str(err or "")

@@ -15,6 +15,7 @@ from index.errors import NewsbotError
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+JOURNALED = ("app_mention", "message")  # the event types that can carry a question
 
 
 def web_client(settings: Settings) -> Any:
@@ -45,8 +46,31 @@ def build_app(settings: Settings, service: SlackService) -> AsyncApp:
         request_verification_enabled=bool(settings.slack_signing_secret),
         logger=logging.getLogger("newsbot.slack.bolt"),
     )
+
+    # Question events go into the inbox before Slack gets its ack: one acknowledged just before a
+    # crash is answered after the restart (see `recover`), since Slack will not send it again.
+    @app.middleware
+    async def journal(body: dict[str, Any], next: Any) -> None:
+        event = body.get("event") or {}
+        if body.get("type") == "event_callback" and event.get("type") in JOURNALED and body.get("event_id"):
+            service.state.receive(str(body["event_id"]), body)
+        await next()
+
     register_all(app, service)
     return app
+
+
+async def recover(app: AsyncApp, service: SlackService) -> int:
+    """Answer the events a dead process acknowledged but never finished; returns how many."""
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    orphans = service.state.orphans()
+    for event_id, body in orphans:
+        log.warning("answering event %s, acknowledged before a restart", event_id)
+        service.recovering.add(event_id)
+        # Dispatched as Socket Mode so it is not re-verified: it was verified when it arrived.
+        await app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+    return len(orphans)
 
 
 def check_settings(settings: Settings, http: bool) -> None:
@@ -80,10 +104,13 @@ async def check_token(app: AsyncApp) -> str:
 async def serve(settings: Settings, service: SlackService, *, http: bool, port: int) -> None:
     app = build_app(settings, service)
     bot_user = await check_token(app)
+    await recover(app, service)
     if http:
         from aiohttp import web
 
-        runner = web.AppRunner(app.server(port=port, path=EVENTS_PATH).web_app)
+        from bot.slack.http_guard import guarded
+
+        runner = web.AppRunner(guarded(app.server(port=port, path=EVENTS_PATH).web_app))
         await runner.setup()
         await web.TCPSite(runner, "0.0.0.0", port).start()
         log.warning("newsbot (%s) listening for Slack on port %s at %s", bot_user, port, EVENTS_PATH)

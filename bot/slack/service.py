@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # Streaming edits go out at most this often (chat.update is rate limited per channel).
 STREAM_UPDATE_S = 1.0
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+PLACEHOLDER = "…"  # the first text of a streamed answer
+# Every answer is tagged with the event it answers, so after a crash the bot can see in Slack
+# whether its reply went out before it died (and never posts it twice).
+METADATA_TYPE = "newsbot_answer"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,11 @@ class SlackService:
         self.allowed_channels = allowed_channels
         self.limiter = UserRateLimit(user_rate)
         self.thread_replies = thread_replies
+        self.recovering: set[str] = set()  # events acknowledged before a restart, answered now
+
+    def skip(self, body: dict[str, Any]) -> None:
+        """A journaled event the listener will not answer (a bot post, an edit, chatter)."""
+        self.state.finish(str(body.get("event_id", "")))
 
     def allowed(self, channel: str) -> bool:
         # DMs (D...) are always allowed; the allowlist is about shared channels.
@@ -103,19 +112,38 @@ class SlackService:
         answer_id = self.state.save_answer(payload, channel)
         return Reply(fallback_text(payload), answer_blocks(payload, answer_id, shareable=shareable), answer)
 
-    async def ask(self, client: Any, user: str, text: str, place: Place, keys: tuple[str, ...]) -> None:
+    async def ask(
+        self, client: Any, user: str, text: str, place: Place, keys: tuple[str, ...], event_id: str = ""
+    ) -> None:
         """Answer one question event in its thread (or DM), exactly once per event key."""
-        if not self.allowed(place.channel):
-            log.info("ignoring a question in %s: not in SLACK_ALLOWED_CHANNELS", place.channel)
+        try:
+            if not self.allowed(place.channel):
+                log.info("ignoring a question in %s: not in SLACK_ALLOWED_CHANNELS", place.channel)
+                return
+            if not self.state.claim(*keys, event=event_id):
+                log.info("already handled %s; not answering again", keys)
+                return
+            await self._answer(client, user, text, place, event_id)
+        finally:
+            self.state.finish(event_id)
+            self.recovering.discard(event_id)
+
+    async def _answer(self, client: Any, user: str, text: str, place: Place, event_id: str) -> None:
+        existing = await self._posted_before(client, place, event_id) if event_id in self.recovering else None
+        if existing is not None and existing.get("text") != PLACEHOLDER:
+            log.warning(
+                "event %s was answered before the restart (ts %s); not again", event_id, existing["ts"]
+            )
             return
-        if not self.state.claim(*keys):
-            log.info("already handled %s; not answering again", keys)
-            return
+        metadata = (
+            {"event_type": METADATA_TYPE, "event_payload": {"event_id": event_id}} if event_id else None
+        )
         await self._react(client.reactions_add, place)
         try:
             history = self.state.history(place.channel, place.history_key)
             if self.answerer.mode == "llm":
-                reply = await self._streamed(client, user, text, place, history)
+                ts = existing["ts"] if existing else None
+                reply = await self._streamed(client, user, text, place, history, metadata, ts)
             else:
                 reply = await self.reply_to(user, text, place.channel, history)
                 await client.chat_postMessage(
@@ -123,6 +151,7 @@ class SlackService:
                     thread_ts=place.thread,
                     text=reply.text,
                     blocks=reply.blocks,
+                    metadata=metadata,
                     unfurl_links=False,
                     unfurl_media=False,
                 )
@@ -133,15 +162,53 @@ class SlackService:
         finally:
             await self._react(client.reactions_remove, place)
 
+    async def _posted_before(self, client: Any, place: Place, event_id: str) -> dict[str, Any] | None:
+        """Our reply to `event_id`, if Slack already has it (the bot died after posting it)."""
+        try:
+            if place.thread:
+                found = await client.conversations_replies(
+                    channel=place.channel, ts=place.thread, include_all_metadata=True, limit=200
+                )
+            else:
+                found = await client.conversations_history(
+                    channel=place.channel, oldest=place.message_ts, include_all_metadata=True, limit=200
+                )
+        except Exception:  # cannot tell: answering risks a repeat, silence loses the answer
+            log.warning(
+                "cannot read %s to check for an earlier reply; answering", place.channel, exc_info=True
+            )
+            return None
+        for message in found.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == METADATA_TYPE
+                and (meta.get("event_payload") or {}).get("event_id") == event_id
+            ):
+                return dict(message)
+        return None
+
     async def _streamed(
-        self, client: Any, user: str, text: str, place: Place, history: list[Answer]
+        self,
+        client: Any,
+        user: str,
+        text: str,
+        place: Place,
+        history: list[Answer],
+        metadata: dict[str, Any] | None,
+        ts: str | None = None,
     ) -> Reply:
-        """LLM mode: a placeholder, edited at most once per STREAM_UPDATE_S as tokens arrive, then the
-        final answer with its sources in the same message."""
-        placeholder = await client.chat_postMessage(
-            channel=place.channel, thread_ts=place.thread, text="…", unfurl_links=False, unfurl_media=False
-        )
-        ts = placeholder["ts"]
+        """LLM mode: a placeholder (or the one a crashed run left), edited at most once per
+        STREAM_UPDATE_S as tokens arrive, then the final answer with its sources in it."""
+        if ts is None:
+            placeholder = await client.chat_postMessage(
+                channel=place.channel,
+                thread_ts=place.thread,
+                text=PLACEHOLDER,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ts = placeholder["ts"]
         tokens: list[str] = []  # appended from the answering thread; list.append is atomic
         task = asyncio.create_task(self.reply_to(user, text, place.channel, history, on_token=tokens.append))
         shown = ""

@@ -1,10 +1,15 @@
 """The bot's own SQLite file in the data folder: which events were handled (so a redelivered
-event is answered once, across restarts), thread turns for follow-ups, answers behind
-buttons, and feedback. Point several replicas at one file on shared storage to share it."""
+event is answered once, across restarts), an inbox of acknowledged question events (so one
+acknowledged before a crash is still answered after the restart), thread turns for
+follow-ups, answers behind buttons, and feedback. Point several replicas at one file on
+shared storage to share it."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -13,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer import Answer
+from index.errors import NewsbotError
+
+log = logging.getLogger(__name__)
+# An acknowledged event older than this is not answered after a restart: the moment has passed.
+RECOVER_WITHIN_S = 3600
+# A replica on another host that has not finished an event in this long is taken to be dead.
+OTHER_HOST_LEASE_S = 600
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, at REAL NOT NULL);
@@ -21,6 +33,10 @@ CREATE TABLE IF NOT EXISTS turns (
     question TEXT NOT NULL, standalone TEXT NOT NULL, answer TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS turns_thread ON turns (channel, thread, at);
 CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, at REAL NOT NULL, channel TEXT, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (
+    event_id TEXT PRIMARY KEY, at REAL NOT NULL, owner TEXT NOT NULL, body TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS inbox_open ON inbox (done, at);
 CREATE TABLE IF NOT EXISTS feedback (
     at REAL NOT NULL, answer_id TEXT NOT NULL, user TEXT NOT NULL, vote TEXT NOT NULL,
     question TEXT NOT NULL, answer TEXT NOT NULL);
@@ -31,15 +47,33 @@ class SlackState:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        # Who this process is, in the inbox: a dead owner's unfinished events are recovered.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as err:
+            raise NewsbotError(
+                f"the Slack state file {path} is damaged ({err}); move it aside and start again "
+                "(it holds which events were answered and thread history, not the index)"
+            ) from err
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("integrity check failed")
+        db.executescript(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(handled)")}
+        if "event" not in columns:  # files from before the inbox existed
+            db.execute("ALTER TABLE handled ADD COLUMN event TEXT NOT NULL DEFAULT ''")
+        return db
 
     def close(self) -> None:
         self._db.close()
 
-    def claim(self, *keys: str) -> bool:
+    def claim(self, *keys: str, event: str = "") -> bool:
         """Record these event keys as handled; False if any was already handled (a redelivery)."""
         keys = tuple(k for k in keys if k)
         with self._lock:
@@ -50,13 +84,54 @@ class SlackState:
                 ).fetchone()
                 if not seen:
                     self._db.executemany(
-                        "INSERT INTO handled VALUES (?, ?)", [(k, time.time()) for k in keys]
+                        "INSERT INTO handled (key, at, event) VALUES (?, ?, ?)",
+                        [(k, time.time(), event) for k in keys],
                     )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         return seen is None
+
+    # --- the inbox: acknowledged question events until they are answered ----------------------
+
+    def receive(self, event_id: str, body: dict[str, Any]) -> None:
+        """Journal an event before Slack is told it arrived (a redelivery keeps the first row)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO inbox (event_id, at, owner, body) VALUES (?, ?, ?, ?)",
+                (event_id, time.time(), self.owner, json.dumps(body, ensure_ascii=False)),
+            )
+
+    def finish(self, event_id: str) -> None:
+        if event_id:
+            with self._lock:
+                self._db.execute("UPDATE inbox SET done=1 WHERE event_id=?", (event_id,))
+
+    def orphans(self) -> list[tuple[str, dict[str, Any]]]:
+        """Unfinished events whose owner died; each is handed to this process, claims released,
+        to be answered again. Older ones are closed unanswered (and logged)."""
+        now = time.time()
+        taken: list[tuple[str, dict[str, Any]]] = []
+        with self._lock:
+            rows = self._db.execute("SELECT event_id, at, owner, body FROM inbox WHERE done=0").fetchall()
+            for event_id, at, owner, body in rows:
+                if owner == self.owner or _alive(owner, at, now):
+                    continue
+                if at < now - RECOVER_WITHIN_S:
+                    log.warning(
+                        "event %s was acknowledged %.0f s ago and never answered; too old now",
+                        event_id,
+                        now - at,
+                    )
+                    self._db.execute("UPDATE inbox SET done=1 WHERE event_id=?", (event_id,))
+                    continue
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("UPDATE inbox SET owner=? WHERE event_id=?", (self.owner, event_id))
+                self._db.execute("DELETE FROM handled WHERE event=?", (event_id,))
+                self._db.execute("COMMIT")
+                taken.append((event_id, json.loads(body)))
+        return taken
 
     def has_thread(self, channel: str, thread: str) -> bool:
         with self._lock:
@@ -112,3 +187,19 @@ class SlackState:
             return self._db.execute(
                 "SELECT user, vote, question, answer FROM feedback ORDER BY at"
             ).fetchall()
+
+
+def _alive(owner: str, at: float, now: float) -> bool:
+    host, _, rest = owner.partition(":")
+    if host != socket.gethostname():
+        return at > now - OTHER_HOST_LEASE_S
+    pid = int(rest.partition(":")[0] or 0)
+    if pid == os.getpid():  # a restarted container often gets its old pid back; that owner is gone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -12,11 +12,13 @@ from bot.slack.service import Place, SlackService
 def register(app: AsyncApp, service: SlackService) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
-        if event.get("bot_id") or event.get("subtype"):
-            return
+        if event.get("bot_id") or event.get("subtype") or not event.get("user") or not event.get("channel"):
+            return service.skip(body)
         channel, ts = event["channel"], event["ts"]
         thread = event.get("thread_ts") or ts
         place = Place(channel, thread, history_key=thread, message_ts=ts)
         # The message key is shared with the `message` event Slack may also send for it.
         keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}")
-        await service.ask(client, event.get("user", ""), event.get("text", ""), place, keys)
+        await service.ask(
+            client, event.get("user", ""), event.get("text", ""), place, keys, body.get("event_id", "")
+        )

@@ -1,0 +1,193 @@
+"""The Slack bot as a real process under faults: killed mid-answer, Slack 5xx/429 bursts,
+malformed and replayed requests. The fake Slack from tests/fake_slack.py stands in for Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import cli_env, newsbot
+from tests.fake_slack import BotProcess, FakeSlack, event_body, signed_headers
+from tests.test_search_answer import STORY
+from tests.test_slack import mention
+
+SECRET = "faults-signing-secret"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _index(tmp_path: Path) -> tuple[Path, Path]:
+    articles, data = tmp_path / "articles", tmp_path / "data"
+    articles.mkdir()
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    return articles, data
+
+
+def _bot(fake: FakeSlack, tmp_path: Path, delay: str = "0") -> BotProcess:
+    articles, data = tmp_path / "articles", tmp_path / "data"
+    env = cli_env(
+        NEWSBOT_EMBED_MODEL="python:tests.fakes:SlowHashEmbedder",
+        NEWSBOT_FAKE_EMBED_DELAY=delay,  # seconds per question: answers stay in flight a while
+        NEWSBOT_ARTICLES=str(articles),
+        NEWSBOT_SLACK_USER_RATE="100000",
+    )
+    return BotProcess(fake, str(data), SECRET, env)
+
+
+async def _send(session: aiohttp.ClientSession, bot: BotProcess, body: bytes, **kw: object) -> int:
+    async with session.post(bot.url, data=body, headers=signed_headers(SECRET, body, **kw)) as resp:  # type: ignore[arg-type]
+        return resp.status
+
+
+async def _until(check: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_once(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    _index(tmp_path)
+    bot = _bot(fake, tmp_path, delay="0.5")
+    await bot.start()
+    # The first answer reaches Slack but Slack's reply never reaches the bot before it dies:
+    # the case where only Slack knows the answer went out.
+    fake.stall["chat.postMessage"] = 8
+    events = [
+        (
+            f"EvKill{i}",
+            event_body(f"EvKill{i}", mention("Who led the ferry campaign?", f"1700000100.{i:06d}", f"C{i}")),
+        )
+        for i in range(8)
+    ]
+    async with aiohttp.ClientSession() as session:
+        for _, body in events:
+            assert await _send(session, bot, body) == 200  # acknowledged: Slack will not resend
+        await fake.wait_for("chat.postMessage", 3, timeout=30)
+        bot.kill()
+        before = len(fake.messages)
+        assert before < len(events), "some answers must still be in flight when the bot dies"
+
+        bot = _bot(fake, tmp_path)
+        await bot.start()
+        await _until(lambda: {m["channel"] for m in fake.messages} == {f"C{i}" for i in range(8)}, 30)
+        await asyncio.sleep(1.5)  # room for a duplicate to show up
+        # Slack retries one (say our ack was lost); it was answered and is not answered again.
+        assert await _send(session, bot, events[0][1], retry=1) == 200
+        await asyncio.sleep(1.0)
+    log = bot.stop()
+    per_channel = Counter(m["channel"] for m in fake.messages)
+    assert per_channel == {f"C{i}": 1 for i in range(8)}, per_channel
+    assert all("Ruth Adeyemi" in m["text"] for m in fake.messages)
+    assert "acknowledged before a restart" in log
+    assert "was answered before the restart" in log  # the stalled one, found in Slack, not reposted
+
+
+async def test_slack_5xx_and_429_bursts_are_retried_boundedly_and_the_bot_recovers(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    _index(tmp_path)
+    bot = _bot(fake, tmp_path)
+    await bot.start()
+    async with aiohttp.ClientSession() as session:
+        # A short burst: retried (Retry-After honoured on 429) and answered once.
+        fake.fail["chat.postMessage"] = [503, 429]
+        body = event_body("EvBurst1", mention("Who led the ferry campaign?", "1700000200.000001", "C1"))
+        assert await _send(session, bot, body) == 200
+        await _until(lambda: any(m["channel"] == "C1" for m in fake.messages), 30)
+        # An outage longer than the retry budget: given up on, logged, no loop of retries.
+        fake.fail["chat.postMessage"] = [500] * 50
+        body = event_body("EvBurst2", mention("Who led the ferry campaign?", "1700000200.000002", "C2"))
+        assert await _send(session, bot, body) == 200
+        await _until(lambda: len(fake.fail["chat.postMessage"]) < 50, 10)
+        await asyncio.sleep(3)  # the retry budget is spent well within this
+        attempts = 50 - len(fake.fail["chat.postMessage"])
+        fake.fail["chat.postMessage"] = []
+        # Slack is back: the next question is answered without a restart.
+        body = event_body("EvBurst3", mention("Who led the ferry campaign?", "1700000200.000003", "C3"))
+        assert await _send(session, bot, body) == 200
+        await _until(lambda: any(m["channel"] == "C3" for m in fake.messages), 30)
+    log = bot.stop()
+    assert 1 <= attempts <= 3, f"{attempts} attempts in the outage: retries must be bounded"
+    assert Counter(m["channel"] for m in fake.messages) == {"C1": 1, "C3": 1}
+    assert "posting the answer in C2 failed" in log and "Traceback" not in log
+
+
+async def test_malformed_unknown_and_huge_payloads_get_4xx_or_are_ignored(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    _index(tmp_path)
+    bot = _bot(fake, tmp_path)
+    await bot.start()
+    bodies = {
+        "not json": b"{not json",
+        "json but not an object": b"[1, 2, 3]",
+        "no event": json.dumps({"type": "event_callback", "event_id": "EvX1"}).encode(),
+        "event without channel": event_body("EvX2", {"type": "app_mention", "user": "U1", "text": "hi"}),
+        "event without text or user": event_body(
+            "EvX3", {"type": "app_mention", "ts": "1.0", "channel": "C9"}
+        ),
+        "unknown event type": event_body("EvX4", {"type": "reaction_added", "user": "U1"}),
+        "unknown body type": json.dumps({"type": "something_new"}).encode(),
+        "huge body": event_body("EvX5", mention("x" * 5_000_000, "1.1", "C9")),
+    }
+    statuses = {}
+    async with aiohttp.ClientSession() as session:
+        for name, body in bodies.items():
+            statuses[name] = await _send(session, bot, body)
+        # Still healthy: a real question right after is answered.
+        body = event_body("EvOK", mention("Who led the ferry campaign?", "1700000300.000001", "C1"))
+        assert await _send(session, bot, body) == 200
+        await _until(lambda: any(m["channel"] == "C1" for m in fake.messages), 30)
+        await asyncio.sleep(0.5)
+    log = bot.stop()
+    assert all(400 <= status < 500 or status == 200 for status in statuses.values()), statuses
+    assert statuses["not json"] >= 400 and statuses["huge body"] == 413, statuses
+    # Nothing but the real question was answered; the one "event" lacking a channel got no post.
+    assert [m["channel"] for m in fake.messages] == ["C1"]
+    assert "C9" not in {m["channel"] for m in fake.messages}
+    assert SECRET not in log and "xoxb-" not in log
+    assert "Traceback" not in log
+
+
+async def test_signatures_stale_timestamps_and_replays_are_rejected(fake: FakeSlack, tmp_path: Path) -> None:
+    _index(tmp_path)
+    bot = _bot(fake, tmp_path)
+    await bot.start()
+    body = event_body("EvSig1", mention("Who led the ferry campaign?", "1700000400.000001", "C1"))
+    async with aiohttp.ClientSession() as session:
+        forged = {**signed_headers(SECRET, body), "X-Slack-Signature": "v0=" + "0" * 64}
+        async with session.post(bot.url, data=body, headers=forged) as resp:
+            assert resp.status == 401
+        wrong_key = signed_headers("not-the-secret", body)
+        async with session.post(bot.url, data=body, headers=wrong_key) as resp:
+            assert resp.status == 401
+        stale = int(time.time()) - 6 * 60
+        assert await _send(session, bot, body, timestamp=stale) == 401
+        headers = signed_headers(SECRET, body)
+        async with session.post(bot.url, data=body, headers=headers) as resp:
+            assert resp.status == 200
+        async with session.post(bot.url, data=body, headers=headers) as resp:  # the same request again
+            assert resp.status == 401
+        await _until(lambda: len(fake.messages) == 1, 30)
+        await asyncio.sleep(0.5)
+    log = bot.stop()
+    assert len(fake.messages) == 1
+    assert "replayed request" in log and SECRET not in log
