@@ -111,3 +111,64 @@ def test_any_question_text_answers_or_is_refused_cleanly(answerer: ExtractiveAns
     assert isinstance(answer.found, bool) and answer.text
     for c in answer.citations:
         assert f"[{c.n}]" in answer.text
+
+
+PINGY = st.lists(
+    st.sampled_from(
+        [
+            "<!channel>",
+            "<!here>",
+            "<!everyone>",
+            "<@U123>",
+            "<@W9|bob>",
+            "<",
+            "!",
+            "@",
+            ">",
+            "|",
+            "&",
+            "*",
+            "a",
+            " ",
+            "\n",
+            "https://x.org/",
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    question=PINGY,
+    answer=PINGY,
+    passage=PINGY,
+    title=PINGY,
+    url=PINGY,
+    published=PINGY,
+    found=st.booleans(),
+    highlight=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+)
+def test_no_slack_message_can_carry_a_ping_from_articles_or_questions(
+    question: str, answer: str, passage: str, title: str, url: str, published: str, found: bool,
+    highlight: tuple[int, int],
+) -> None:  # fmt: skip
+    from bot.slack.blocks import answer_blocks, fallback_text, passages_blocks
+
+    citation = {"n": 1, "article": title, "title": title, "url": url, "published_at": published,
+                "text": passage, "start": 0, "end": len(passage), "score": 1.0}  # fmt: skip
+    start, end = sorted(highlight)
+    payload = {
+        "question": question,
+        "answer": answer,
+        "found": found,
+        "citations": [citation] if found else [],
+        "closest": None if found else citation,
+        "highlights": [(min(start, len(answer)), min(end, len(answer)))],
+    }
+    rendered = json.dumps(
+        [answer_blocks(payload, "id1", shareable=True), passages_blocks(payload), fallback_text(payload)],
+        ensure_ascii=False,
+    )
+    for ping in ("<!", "<@", "<#"):
+        assert ping not in rendered

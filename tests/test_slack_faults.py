@@ -191,3 +191,15 @@ async def test_signatures_stale_timestamps_and_replays_are_rejected(fake: FakeSl
     log = bot.stop()
     assert len(fake.messages) == 1
     assert "replayed request" in log and SECRET not in log
+
+
+def test_a_damaged_slack_state_file_is_one_clear_error(tmp_path: Path) -> None:
+    from bot.slack.state import SlackState
+    from index.errors import NewsbotError
+
+    path = tmp_path / "slack.sqlite3"
+    SlackState(path).close()
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\x00garbage" * 200)
+    with pytest.raises(NewsbotError, match=r"slack.sqlite3 is damaged .*move it aside"):
+        SlackState(path)
