@@ -203,3 +203,37 @@ def test_a_damaged_slack_state_file_is_one_clear_error(tmp_path: Path) -> None:
     path.write_bytes(data[:100] + b"\x00garbage" * 200)
     with pytest.raises(NewsbotError, match=r"slack.sqlite3 is damaged .*move it aside"):
         SlackState(path)
+
+
+def test_only_events_of_dead_owners_are_taken_over(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from bot.slack.state import SlackState
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)  # exited: that pid is gone (and not reused this quickly)
+    host = socket.gethostname()
+    state = SlackState(tmp_path / "slack.sqlite3")
+    now = time.time()
+    rows = {
+        "EvDead": (f"{host}:{dead_pid}:a", now - 5),
+        "EvAlive": (f"{host}:{os.getppid()}:b", now - 5),
+        "EvOtherHostRecent": ("elsewhere:1:c", now - 60),
+        "EvOtherHostStale": ("elsewhere:1:d", now - 900),
+        "EvTooOld": (f"{host}:{dead_pid}:e", now - 7200),
+    }
+    for event_id, (owner, at) in rows.items():
+        state._db.execute(
+            "INSERT INTO inbox (event_id, at, owner, body) VALUES (?, ?, ?, ?)",
+            (event_id, at, owner, json.dumps({"event_id": event_id})),
+        )
+    state.claim("event:EvDead", "msg:C1:1.0", event="EvDead")
+    taken = {event_id for event_id, _ in state.orphans()}
+    assert taken == {"EvDead", "EvOtherHostStale"}
+    assert state.claim("msg:C1:1.0", event="EvDead"), "the dead owner's claims are released"
+    assert state.orphans() == [], "taken once, and the too-old one closed"

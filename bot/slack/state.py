@@ -127,10 +127,16 @@ class SlackState:
                     self._db.execute("UPDATE inbox SET done=1 WHERE event_id=?", (event_id,))
                     continue
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("UPDATE inbox SET owner=? WHERE event_id=?", (self.owner, event_id))
-                self._db.execute("DELETE FROM handled WHERE event=?", (event_id,))
+                # Conditional on the old owner: of two replicas restarting at once, one takes it.
+                moved = self._db.execute(
+                    "UPDATE inbox SET owner=? WHERE event_id=? AND owner=? AND done=0",
+                    (self.owner, event_id, owner),
+                ).rowcount
+                if moved:
+                    self._db.execute("DELETE FROM handled WHERE event=?", (event_id,))
                 self._db.execute("COMMIT")
-                taken.append((event_id, json.loads(body)))
+                if moved:
+                    taken.append((event_id, json.loads(body)))
         return taken
 
     def has_thread(self, channel: str, thread: str) -> bool:
