@@ -39,12 +39,21 @@ def web_client(settings: Settings) -> Any:
     )
 
 
+def _not_token_warning(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(settings: Settings, service: SlackService) -> AsyncApp:
+    bolt_log = logging.getLogger("newsbot.slack.bolt")
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client wins;
+    # it is the same token, so the warning is only noise on the user's terminal.
+    if _not_token_warning not in bolt_log.filters:
+        bolt_log.addFilter(_not_token_warning)
     app = AsyncApp(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=bool(settings.slack_signing_secret),
-        logger=logging.getLogger("newsbot.slack.bolt"),
+        logger=bolt_log,
     )
 
     # Question events go into the inbox before Slack gets its ack: one acknowledged just before a
