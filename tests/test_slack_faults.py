@@ -75,7 +75,7 @@ async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_on
             f"EvKill{i}",
             event_body(f"EvKill{i}", mention("Who led the ferry campaign?", f"1700000100.{i:06d}", f"C{i}")),
         )
-        for i in range(8)
+        for i in range(12)
     ]
     async with aiohttp.ClientSession() as session:
         for _, body in events:
@@ -87,14 +87,14 @@ async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_on
 
         bot = _bot(fake, tmp_path)
         await bot.start()
-        await _until(lambda: {m["channel"] for m in fake.messages} == {f"C{i}" for i in range(8)}, 30)
+        await _until(lambda: {m["channel"] for m in fake.messages} == {f"C{i}" for i in range(12)}, 30)
         await asyncio.sleep(1.5)  # room for a duplicate to show up
         # Slack retries one (say our ack was lost); it was answered and is not answered again.
         assert await _send(session, bot, events[0][1], retry=1) == 200
         await asyncio.sleep(1.0)
     log = bot.stop()
     per_channel = Counter(m["channel"] for m in fake.messages)
-    assert per_channel == {f"C{i}": 1 for i in range(8)}, per_channel
+    assert per_channel == {f"C{i}": 1 for i in range(12)}, per_channel
     assert all("Ruth Adeyemi" in m["text"] for m in fake.messages)
     assert "acknowledged before a restart" in log
     assert "was answered before the restart" in log  # the stalled one, found in Slack, not reposted
