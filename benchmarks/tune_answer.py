@@ -43,9 +43,10 @@ def main() -> int:
         "--data", type=Path, required=True, help="data folder used with `newsbot eval --data`"
     )
     parser.add_argument("--weights", default="0,0.3,0.5,0.7,1")
-    parser.add_argument("--sentence", default="0.3,0.4,0.5,0.6")
-    parser.add_argument("--passage", default="0.4,0.5,0.6,0.7")
+    parser.add_argument("--sentence", default="0.25,0.3,0.35")
+    parser.add_argument("--passage", default="0.35,0.4,0.45")
     parser.add_argument("--unseen", default="0.3", help="MAX_UNSEEN_SHARE values")
+    parser.add_argument("--ratio", default="0.85", help="SUPPORTED_RATIO values")
     args = parser.parse_args()
     squad = SHARED / "data" / "squad2" / "cs224n_dev-v2.0.json"
     work = evaluate.squad_workdir(args.data, squad, DEV_ARTICLES)
@@ -75,20 +76,22 @@ def main() -> int:
     print(f"using bm25_weight={best_weight} for the threshold sweep")
 
     retrieved = {item.id: searcher.search(item.question, answerer.top_k) for item in items}
-    for s_min, p_min, unseen in itertools.product(
+    for s_min, p_min, unseen, ratio in itertools.product(
         (float(x) for x in args.sentence.split(",")),
         (float(x) for x in args.passage.split(",")),
         (float(x) for x in args.unseen.split(",")),
+        (float(x) for x in args.ratio.split(",")),
     ):
         answer_mod.MIN_SENTENCE_COVERAGE, answer_mod.MIN_PASSAGE_COVERAGE = s_min, p_min
-        answer_mod.MAX_UNSEEN_SHARE = unseen
+        answer_mod.MAX_UNSEEN_SHARE, answer_mod.SUPPORTED_RATIO = unseen, ratio
         results = [
             evaluate.score(item, answerer.compose(item.question, item.question, retrieved[item.id]))
             for item in items
         ]
         m = evaluate.metrics(results)
         print(
-            f"sentence>={s_min:<4} passage>={p_min:<4} unseen<{unseen:<4} answer={m['answer_accuracy']:.3f} "
+            f"sentence>={s_min:<4} passage>={p_min:<4} unseen<{unseen:<4} ratio={ratio:<4} "
+            f"answer={m['answer_accuracy']:.3f} "
             f"cited={m['citation_accuracy']:.3f} refused(unans)={m['unanswerable_refused']:.3f} "
             f"refused(ans)={m['answerable_refused']:.3f}"
         )

@@ -21,12 +21,15 @@ from index.search import Passage, Searcher, term_weights
 
 # A found answer's sentence must cover this share of the question's IDF-weighted terms, and
 # its passage this share. Chosen by benchmarks/tune_answer.py on the SQuAD development
-# articles, kept low because a synonym-rich article (the seed) lowers coverage of real answers.
-MIN_SENTENCE_COVERAGE = 0.25
-MIN_PASSAGE_COVERAGE = 0.35
+# articles (the README has the sweep), kept low because a synonym-rich article (the seed)
+# lowers coverage of real answers.
+MIN_SENTENCE_COVERAGE = 0.3
+MIN_PASSAGE_COVERAGE = 0.4
 # Refuse when at least this share of the question's weight is on words that no indexed
 # article uses at all ("population", "founded"): the articles cannot be about that.
 MAX_UNSEEN_SHARE = 0.3
+# An answering sentence must score this share of the best-matching sentence's score.
+SUPPORTED_RATIO = 0.85
 # Further sentences join the answer only when nearly as good as the best one.
 EXTRA_SENTENCE_RATIO = 0.9
 MAX_SENTENCES = 3
@@ -141,8 +144,12 @@ class ExtractiveAnswerer:
         for term, weight in term_weights(self.searcher, standalone).items():
             weights.setdefault(term, 0.5 * weight)
         sentences = [s for p in passages for s in self._sentences(p, weights, question, kind)]
-        best = max(sentences, key=lambda s: s.score, default=None)
-        if best is None or not _supports(best, kind):
+        # The best sentence that can answer, if it is close to the best match overall: "every 30
+        # minutes" beats a sentence that matches a word more but holds no frequency; a far better
+        # match that lacks what was asked means the articles probably don't say it.
+        top = max((s.score for s in sentences), default=0.0)
+        best = max((s for s in sentences if _supports(s, kind)), key=lambda s: s.score, default=None)
+        if best is None or best.score < SUPPORTED_RATIO * top:
             return self._refuse(question, standalone, passages[0])
         runners_up = [
             s
@@ -238,7 +245,17 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|several"
 )
+# A capitalised word, accented letters included ("Jumièges"), and the particles inside names
+# ("Robert of Jumièges", "Guy de Lusignan").
+_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ’'-]+"
+_PARTICLE = r"(?:of|de|da|di|du|del|della|der|van|von|la|le|bin|ibn|al)"
 _PATTERNS = {
+    "frequency": re.compile(
+        r"\bevery\s+(?:\d[\d,.]*|other|few|\w+)(?:\s+\w+)?|\b(?:daily|weekly|monthly|yearly|annually|hourly|"
+        r"nightly|once|twice|thrice)\b|\b(?:\d+|\w+)\s+times\s+(?:a|an|per|each)\s+\w+|\b(?:a|per)\s+"
+        r"(?:day|week|month|year|hour|night)\b",
+        re.I,
+    ),
     "number": re.compile(
         rf"(?:[$£€]\s?)?\b\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|thousand|bn|m)\b)?"
         rf"|\b(?:{_NUMBER_WORDS})\b",
@@ -247,6 +264,10 @@ _PATTERNS = {
     "date": re.compile(
         rf"\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
         rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?|\b(?:{_DAYS})\b|\b(?:1[5-9]|20)\d\d(?:s)?\b"
+        r"|\b(?i:in|since|by|until|from|after|before|around|circa|of|during)\s+(?:the\s+)?\d{3,4}s?\b"
+        r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+        r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+        r"twentieth|twenty-first)(?:\s+and\s+\w+)?\s+centur(?:y|ies)\b"
         r"|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|fall|winter)\b"
         r"|\byesterday\b|\btoday\b|\bmidnight\b|\bnoon\b"
         r"|\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b)",
@@ -257,7 +278,7 @@ _PATTERNS = {
         r"[A-Z][\w’'-]+(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)"
     ),
     "person": re.compile(
-        r"\b[A-Z][a-z’'-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z’'-]+)+\b|\b(?:Mr|Mrs|Ms|Dr)\.?\s+[A-Z][a-z]+"
+        rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s*|{_PARTICLE}\s+)?{_CAP})+(?![\w’'-])|\b(?:Mr|Mrs|Ms|Dr)\.?\s+{_CAP}"
     ),
 }
 _TITLED_NAME = re.compile(
@@ -267,6 +288,7 @@ _LEADING_TITLE = re.compile(
     r"(?:President|Prime Minister|Minister|General|Gen|Governor|Gov|Senator|Sen|Mayor|Deputy|Council member|"
     r"Mr|Mrs|Ms|Dr|Director|Chief|Judge|Justice)\.?\s+"
 )
+_PROPER = re.compile(rf"\b{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP})*")
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
 
 
@@ -297,4 +319,8 @@ def find_candidate(sentence: str, question: str, kind: str) -> tuple[int, int] |
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
                 return titled.start(1), titled.end(1)
+    if kind == "place":  # a proper name with no preposition before it: "Sweden rationed petrol"
+        for proper in _PROPER.finditer(sentence):
+            if not _NOT_NAMES.match(proper.group()) and proper.group().lower() not in asked:
+                return proper.start(), proper.end()
     return None

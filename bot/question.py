@@ -40,7 +40,14 @@ def clean_question(raw: str) -> str:
 
 # Expected answer types, checked in order; the first match wins.
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|proportion|amount)\b", re.I)),
+    ("frequency", re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|far|old|long(?! ago))\b|\bwhat (number|percentage|proportion|amount)\b",
+            re.I,
+        ),
+    ),
     (
         "date",
         re.compile(
@@ -72,7 +79,7 @@ _PRONOUN = re.compile(
 @dataclass(frozen=True)
 class Question:
     text: str
-    kind: str  # person | date | place | number | other
+    kind: str  # person | date | place | number | frequency | other
 
     @classmethod
     def parse(cls, text: str) -> Question:

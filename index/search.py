@@ -7,10 +7,12 @@ counter moves (every sync that writes bumps it), so it never serves a stale corp
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -62,16 +64,43 @@ class Passage:
 
 
 class Analyzer:
-    """Lowercase, drop stopwords, Snowball-stem: shared by BM25 and the answerer's term checks."""
+    """Fold accents, lowercase, drop stopwords, lemmatize, then Snowball-stem: shared by BM25 and
+    the answerer's term checks.
+
+    Lemmatizing first (simplemma's dictionary) joins what a stemmer alone cannot: irregular
+    forms ("fled"/"flee", "built"/"build") and plurals it cuts unevenly ("buses" -> "buse", "bus").
+    """
 
     def __init__(self) -> None:
+        import simplemma
         import Stemmer
 
+        self._lemma = simplemma.lemmatize
         self._stemmer = Stemmer.Stemmer("english")
+        self._cache: dict[str, str] = {}
 
     def terms(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
-        return list(self._stemmer.stemWords(words))
+        words = [w for w in _TOKEN.findall(fold(text).lower()) if w not in STOPWORDS]
+        return list(self._stemmer.stemWords([self._base(w) for w in words]))
+
+    def _base(self, word: str) -> str:
+        base = self._cache.get(word)
+        if base is None:
+            base = self._lemma(word, lang="en").lower()
+            # "us" -> "we": a lemma that is a stopword would drop the word ("US" the country).
+            if base in STOPWORDS or not base:
+                base = word
+            if len(self._cache) < 200_000:
+                self._cache[word] = base
+        return base
+
+
+def fold(text: str) -> str:
+    """Strip accents so "Hervé" and "Herve" are one word; leaves other characters alone."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class _Lexical:
@@ -95,9 +124,28 @@ class _Lexical:
         ]
         self.df: Counter[str] = Counter(term for terms in corpus_terms for term in set(terms))
         self.n_docs = len(ids)
+        self._near: tuple[list[str], dict[str, set[str]]] | None = None  # built on first unseen term
         self.bm25 = bm25s.BM25()
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
+
+    def resolve(self, term: str) -> str:
+        """The corpus's own form of a term it never uses, when one is close enough to be the same
+        word: a one-letter slip ("unkown", "arpnet") or the same stem with an ending of at most
+        two letters ("colon"/"coloni"). Otherwise the term itself, still unseen."""
+        if term in self.df or len(term) < 6:
+            return term
+        if self._near is None:
+            self._near = _near_index(self.df)
+        vocab, deletes = self._near
+        candidates = {t for t in vocab[bisect.bisect_left(vocab, term) :][:50] if t.startswith(term)}
+        candidates = {t for t in candidates if len(t) - len(term) <= 2}
+        candidates |= {term[:k] for k in range(len(term) - 2, len(term)) if term[:k] in self.df}
+        for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
+            if variant in self.df and variant != term:
+                candidates.add(variant)
+            candidates |= deletes.get(variant, set())
+        return max(sorted(candidates), key=lambda t: self.df[t], default=term)
 
     def scores(self, terms: list[str]) -> np.ndarray:
         if not self.ids or not terms:
@@ -154,7 +202,7 @@ class Searcher:
         if not lexical.ids:
             return []
         n = min(self.candidates, len(lexical.ids))
-        lex_scores = lexical.scores(self.analyzer.terms(question))
+        lex_scores = lexical.scores([lexical.resolve(t) for t in self.analyzer.terms(question)])
         lex_top = [int(i) for i in np.argsort(-lex_scores)[:n] if lex_scores[i] > 0]
 
         dense: dict[int, float] = {}
@@ -173,6 +221,16 @@ class Searcher:
         w = self.bm25_weight
         fused = sorted(pool, key=lambda i: -(w * lex_norm[i] + (1 - w) * dense_norm[i]))[:k]
         return [_passage(lexical, i, w * lex_norm[i] + (1 - w) * dense_norm[i]) for i in fused]
+
+
+def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
+    """The sorted vocabulary, and each 5+ letter term under its one-letter deletions."""
+    deletes: dict[str, set[str]] = {}
+    for t in df:
+        if len(t) >= 5:
+            for i in range(len(t)):
+                deletes.setdefault(t[:i] + t[i + 1 :], set()).add(t)
+    return sorted(df), deletes
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:
@@ -203,8 +261,8 @@ def _passage(lexical: _Lexical, i: int, score: float) -> Passage:
 
 # Words that shape a question rather than name its subject ("how much", "what is the name").
 QUESTION_WORDS = frozenset(
-    "much many name named called kind type sort happen happened describe described mean meaning "
-    "according article articles report reported get gets got make makes made take takes took "
+    "much many often name named called kind type sort happen happens happened describe described "
+    "mean meaning according article articles report reported get gets got make makes made take takes took "
     "give gives gave go goes went come comes came use used tell told know known want wants wanted "
     "time date".split()
 )
@@ -215,4 +273,5 @@ def term_weights(searcher: Searcher, text: str) -> dict[str, float]:
     lexical = searcher.lexical()
     words = " ".join(w for w in _TOKEN.findall(text.lower()) if w not in QUESTION_WORDS)
     # 1 + idf: in a one-article index idf swings wildly; every content word should count.
-    return {t: 1.0 + lexical.idf(t) for t in dict.fromkeys(searcher.analyzer.terms(words))}
+    terms = dict.fromkeys(lexical.resolve(t) for t in searcher.analyzer.terms(words))
+    return {t: 1.0 + lexical.idf(t) for t in terms}

@@ -158,3 +158,54 @@ def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
     assert clean_question("is <https://e.org/a> right?") == "is https://e.org/a right?"
     assert clean_question("is a < b and c > d?") == "is a < b and c > d?"  # not markup: left alone
+
+
+def test_analyzer_joins_word_forms_a_stemmer_alone_splits() -> None:
+    from index.search import Analyzer
+
+    terms = Analyzer().terms
+    assert terms("buses") == terms("bus")  # Snowball alone: "buse" / "bus"
+    assert terms("fled") == terms("flee") and terms("built") == terms("build")  # irregular forms
+    assert terms("Hervé") == terms("Herve")  # accents folded
+    assert terms("US") == ["us"]  # a lemma that is a stopword ("we") keeps the word
+
+
+def test_question_words_the_corpus_spells_differently_still_match(answerer: ExtractiveAnswerer) -> None:
+    lexical = answerer.searcher.lexical()
+    assert lexical.resolve("councel") == "council"  # a one-letter slip
+    assert lexical.resolve("zeppelin") == "zeppelin"  # nothing close: stays unseen
+    assert lexical.resolve("mayor") == "mayor"  # too short to guess at ("major")
+    answer = answerer.answer("Who led the ferry campagin?")
+    assert answer.found and "Ruth Adeyemi" in answer.text
+
+
+def test_how_often_quotes_the_sentence_that_holds_a_frequency(articles: Path, data: Path) -> None:
+    (articles / "bus.txt").write_text(
+        "Night buses approved\n\nThe council voted 7 to 2 to run night buses on three routes. "
+        "The night buses will run every 30 minutes between midnight and 5 a.m.\n",
+        encoding="utf-8",
+    )
+    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
+    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    answer = ExtractiveAnswerer(Searcher(store, HashEmbedder())).answer("How often will the night bus run?")
+    assert answer.found and "every 30 minutes" in answer.text, answer.text
+    assert answer.text[slice(*answer.highlights[0])] == "every 30 minutes"
+    assert "voted 7 to 2" not in answer.text
+
+
+def test_candidates_for_old_years_centuries_and_names_with_particles() -> None:
+    def span(sentence: str, question: str, kind: str) -> str | None:
+        found = find_candidate(sentence, question, kind)
+        return sentence[found[0] : found[1]] if found else None
+
+    assert span("In 1066, Duke William conquered England.", "When was the conquest?", "date") == "In 1066"
+    centuries = "They settled there in the 10th and 11th centuries."
+    assert span(centuries, "When?", "date") == "10th and 11th centuries"
+    named = "Edward made Robert of Jumièges archbishop."
+    assert span(named, "Who did Edward make archbishop?", "person") == "Robert of Jumièges"
+    assert span("Sweden rationed heating gas.", "Which country rationed gas?", "place") == "Sweden"
+    # A place already named in the question is no answer.
+    assert span("Sweden rationed heating gas.", "Did Sweden ration gas?", "place") is None
+    assert Question.parse("How often do the buses run?").kind == "frequency"
+    assert Question.parse("How long will the review take?").kind == "number"
+    assert Question.parse("How long ago did it start?").kind == "date"
