@@ -138,8 +138,8 @@ class _Lexical:
         if self._near is None:
             self._near = _near_index(self.df)
         vocab, deletes = self._near
-        candidates = {t for t in vocab[bisect.bisect_left(vocab, term) :][:50] if t.startswith(term)}
-        candidates = {t for t in candidates if len(t) - len(term) <= 2}
+        first = bisect.bisect_left(vocab, term)  # terms that extend it sort right after it
+        candidates = {t for t in vocab[first : first + 50] if t.startswith(term) and len(t) - len(term) <= 2}
         candidates |= {term[:k] for k in range(len(term) - 2, len(term)) if term[:k] in self.df}
         for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
             if variant in self.df and variant != term:
