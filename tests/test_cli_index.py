@@ -176,7 +176,15 @@ def test_watch_indexes_a_new_article_without_a_restart(articles: Path, data: Pat
         str(data),
     ]
     proc = subprocess.Popen(
-        args, cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as at a terminal: a run started in the background (`make test &`) inherits an
+        # ignored SIGINT, and the watcher would rightly keep running.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert "1 added" in _readline(proc, 60)
@@ -186,7 +194,11 @@ def test_watch_indexes_a_new_article_without_a_restart(articles: Path, data: Pat
         assert "2 articles: 1 added" in line and "0 skipped" in line
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # leave no watcher behind, and still fail
+            raise
     listed = newsbot("articles", "--data", str(data), "--json")
     assert {json.loads(x)["id"] for x in listed.stdout.splitlines()} == {"a.txt", "b.txt"}
 
