@@ -125,6 +125,7 @@ class _Lexical:
         self.df: Counter[str] = Counter(term for terms in corpus_terms for term in set(terms))
         self.n_docs = len(ids)
         self._near: tuple[list[str], dict[str, set[str]]] | None = None  # built on first unseen term
+        self._resolved: dict[str, str] = {}
         self.bm25 = bm25s.BM25()
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
@@ -135,6 +136,8 @@ class _Lexical:
         two letters ("colon"/"coloni"). Otherwise the term itself, still unseen."""
         if term in self.df or len(term) < 6:
             return term
+        if term in self._resolved:  # search and the answerer both ask, once each per question
+            return self._resolved[term]
         if self._near is None:
             self._near = _near_index(self.df)
         vocab, deletes = self._near
@@ -145,7 +148,10 @@ class _Lexical:
             if variant in self.df and variant != term:
                 candidates.add(variant)
             candidates |= deletes.get(variant, set())
-        return max(sorted(candidates), key=lambda t: self.df[t], default=term)
+        best = max(sorted(candidates), key=lambda t: self.df[t], default=term)
+        if len(self._resolved) < 10_000:
+            self._resolved[term] = best
+        return best
 
     def scores(self, terms: list[str]) -> np.ndarray:
         if not self.ids or not terms:
