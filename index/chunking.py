@@ -49,6 +49,8 @@ class Chunk:
     start: int
     end: int
     text: str
+    # Its sentences as (start, end) offsets into `text` (the chunk's own text, not the article's).
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -137,7 +139,8 @@ def chunk_text(text: str, start: int = 0, *, markdown: bool = False) -> list[Chu
     def flush() -> None:
         if group:
             s, e = group[0].start, group[-1].end
-            chunks.append(Chunk(len(chunks), s, e, text[s:e]))
+            sentences = tuple((g.start - s, g.end - s) for g in group)
+            chunks.append(Chunk(len(chunks), s, e, text[s:e], sentences))
             group.clear()
 
     for span in spans:

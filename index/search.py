@@ -13,13 +13,16 @@ import math
 import re
 import threading
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from index.embedding import Embedder
+from index.chunking import sentence_spans
+from index.embedding import Embedder, TokenStates
+from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
 from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 # Weight of BM25 in the fused score; dense gets the rest. Chosen on the development data
 # (see benchmarks/tune_search.py and the README).
 BM25_WEIGHT = 0.6
+# Weight of the chunk's best sentence's dense similarity, against the fused chunk score.
+SENTENCE_WEIGHT = 0.3
 # Candidates taken from each side before fusing.
 CANDIDATES = 30
 
@@ -61,6 +66,11 @@ class Passage:
     score: float
     path: str = ""
     offset_base: str = "file"
+    dense: float = 0.0  # cosine between the question and the chunk (0 when dense search missed it)
+    # The chunk's sentences: (start, end) offsets into `text`, and their unit vectors (one row each;
+    # None for an index built before sentence vectors existed).
+    sentences: tuple[tuple[int, int], ...] = ()
+    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class Analyzer:
@@ -86,13 +96,18 @@ class Analyzer:
     def _base(self, word: str) -> str:
         base = self._cache.get(word)
         if base is None:
-            base = self._lemma(word, lang="en").lower()
+            base = _VERB_FORMS.get(word) or self._lemma(word, lang="en").lower()
             # "us" -> "we": a lemma that is a stopword would drop the word ("US" the country).
             if base in STOPWORDS or not base:
                 base = word
             if len(self._cache) < 200_000:
                 self._cache[word] = base
         return base
+
+
+# Past tenses simplemma reads as other words, where news nearly always means the verb:
+# "the Taliban rose in the south", "she won the seat", "he swore an oath".
+_VERB_FORMS = {"rose": "rise", "won": "win", "swore": "swear", "sworn": "swear"}
 
 
 def fold(text: str) -> str:
@@ -153,6 +168,10 @@ class _Lexical:
             self._resolved[term] = best
         return best
 
+    def count(self, term: str) -> int:
+        """How many chunks use the term (0: no indexed article does)."""
+        return self.df.get(term, 0)
+
     def scores(self, terms: list[str]) -> np.ndarray:
         if not self.ids or not terms:
             return np.zeros(len(self.ids), dtype=np.float32)
@@ -176,15 +195,76 @@ class Searcher:
         embedder: Embedder,
         *,
         bm25_weight: float = BM25_WEIGHT,
+        sentence_weight: float = SENTENCE_WEIGHT,
         candidates: int = CANDIDATES,
     ):
         self.store = store
         self.embedder = embedder
         self.analyzer = Analyzer()
         self.bm25_weight = bm25_weight
+        self.sentence_weight = sentence_weight
         self.candidates = candidates
         self._lexical: _Lexical | None = None
         self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # recent questions and words
+        self._states: OrderedDict[str, TokenStates] = OrderedDict()  # recent passages and questions
+
+    # --- vectors ------------------------------------------------------------------------------
+
+    def question_vector(self, text: str) -> np.ndarray:
+        """The question's unit vector, remembered: search and the answerer both need it."""
+        return self._remember(f"q:{text}", lambda: self.embedder.embed_query(text))
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """Context-free unit vectors of single words, for matching a question's words to an
+        article's synonyms. From the embedder's word embeddings when it has them, else it embeds
+        each word as a text."""
+        missing = [w for w in dict.fromkeys(words) if f"w:{w}" not in self._vectors]
+        if missing:
+            make = getattr(self.embedder, "word_vectors", None)
+            vectors = make(missing) if callable(make) else self.embedder.embed(missing)
+            for word, vector in zip(missing, vectors, strict=True):
+                self._remember(f"w:{word}", lambda v=vector: v)
+        dim = self.embedder.dim
+        return np.array([self._vectors[f"w:{w}"] for w in words], dtype=np.float32).reshape(-1, dim)
+
+    def token_states(self, texts: Sequence[str]) -> list[TokenStates] | None:
+        """Contextual token vectors of each text, remembered for the most recent ones; None when
+        the embedder cannot give them (then word vectors stand in)."""
+        make = getattr(self.embedder, "token_states", None)
+        if not callable(make):
+            return None
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._states]
+        # Kept in half precision: a MiniLM chunk of 80 tokens is 60 KB so, 240 KB as float32.
+        made = {
+            t: TokenStates(st.vectors.astype(np.float16), st.starts, st.ends)
+            for t, st in zip(missing, make(missing) if missing else [], strict=True)
+        }
+        out = []
+        with self._lock:
+            for text in texts:
+                states = made.get(text) or self._states.get(text)
+                assert states is not None
+                self._states[text] = states
+                self._states.move_to_end(text)
+                out.append(states)
+            while len(self._states) > 512:  # about 30 MB of MiniLM chunk states at most
+                self._states.popitem(last=False)
+        return out
+
+    def _remember(self, key: str, make: Any) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                return vector
+        vector = np.asarray(make(), dtype=np.float32)
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > 50_000:  # about 75 MB of MiniLM vectors at most
+                self._vectors.popitem(last=False)
+        return vector
 
     # --- freshness ----------------------------------------------------------------------------
 
@@ -196,6 +276,14 @@ class Searcher:
                 log.info("building BM25 for %s at version %s", self.store.name, version)
                 self._lexical = _Lexical(self.store, self.analyzer)
             return self._lexical
+
+    def vocabulary(self) -> _Lexical:
+        """The corpus's words as of now: `resolve`, `idf` and `count` of analysed terms."""
+        return self.lexical()
+
+    def terms(self, text: str) -> list[str]:
+        """Text as the index analyses it: folded, lemmatized, stemmed, stopwords dropped."""
+        return self.analyzer.terms(text)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -214,7 +302,7 @@ class Searcher:
         dense: dict[int, float] = {}
         position = lexical.position
         result = self.store.col.query(
-            query_embeddings=[self.embedder.embed_query(question)], n_results=n, include=["distances"]
+            query_embeddings=[self.question_vector(question)], n_results=n, include=["distances"]
         )
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
             if chunk_id in position:  # a chunk written after our BM25 snapshot waits for the next one
@@ -224,9 +312,24 @@ class Searcher:
         lex_norm = _minmax({i: float(lex_scores[i]) for i in pool})
         floor = min(dense.values()) if dense else 0.0
         dense_norm = _minmax({i: dense.get(i, floor) for i in pool})
-        w = self.bm25_weight
-        fused = sorted(pool, key=lambda i: -(w * lex_norm[i] + (1 - w) * dense_norm[i]))[:k]
-        return [_passage(lexical, i, w * lex_norm[i] + (1 - w) * dense_norm[i]) for i in fused]
+        # A chunk is also as good as its best sentence: one sentence that answers can sit in a
+        # chunk whose other sentences are about something else.
+        qvec = self.question_vector(question)
+        sentence = {i: self._best_sentence(lexical, i, qvec, dense.get(i, floor)) for i in pool}
+        sentence_norm = _minmax(sentence)
+        w, s = self.bm25_weight, self.sentence_weight
+        fused = {
+            i: (1 - s) * (w * lex_norm[i] + (1 - w) * dense_norm[i]) + s * sentence_norm[i] for i in pool
+        }
+        top = sorted(pool, key=lambda i: -fused[i])[:k]
+        return [_passage(lexical, i, fused[i], dense.get(i, 0.0)) for i in top]
+
+    @staticmethod
+    def _best_sentence(lexical: _Lexical, i: int, qvec: np.ndarray, otherwise: float) -> float:
+        meta = lexical.metas[i]
+        spans = decode_spans(str(meta.get(SPANS_KEY, "")))
+        vectors = decode_vectors(str(meta.get(VECTORS_KEY, "")), len(spans))
+        return float((vectors @ qvec).max()) if len(vectors) else otherwise
 
 
 def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
@@ -248,20 +351,28 @@ def _minmax(scores: dict[int, float]) -> dict[int, float]:
     return {i: (s - lo) / (hi - lo) for i, s in scores.items()}
 
 
-def _passage(lexical: _Lexical, i: int, score: float) -> Passage:
+def _passage(lexical: _Lexical, i: int, score: float, dense: float) -> Passage:
     m = lexical.metas[i]
+    text = lexical.texts[i]
+    spans = decode_spans(str(m.get(SPANS_KEY, "")))
+    vectors = decode_vectors(str(m.get(VECTORS_KEY, "")), len(spans)) if spans else None
+    if not spans:  # an index from before sentence vectors: the answerer embeds them itself
+        spans = tuple((s.start, s.end) for s in sentence_spans(text))
     return Passage(
         id=lexical.ids[i],
         article=str(m["article"]),
         title=str(m.get("title", "")),
         url=str(m.get("url", "")),
         published_at=str(m.get("published_at", "")),
-        text=lexical.texts[i],
+        text=text,
         start=int(m["start"]),
         end=int(m["end"]),
         score=round(float(score), 4),
         path=str(m.get("path", "")),
         offset_base=str(m.get("offset_base", "file")),
+        dense=round(dense, 4),
+        sentences=spans,
+        sentence_vectors=vectors,
     )
 
 

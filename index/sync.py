@@ -19,6 +19,14 @@ from index import manifest
 from index.articles import Article, Skip, load_folder
 from index.chunking import chunk_text
 from index.embedding import Embedder
+from index.sentences import (
+    SPANS_KEY,
+    VECTORS_KEY,
+    decode_spans,
+    embed_with_sentences,
+    encode_spans,
+    encode_vectors,
+)
 from index.store import ArticleState, ChunkRecord, ChunkStore, drop_all, now_iso, reachable
 
 # Articles are embedded and written in groups of about this many chunks.
@@ -148,7 +156,7 @@ def _sync(
         pending: Future[None] | None = None
         for group in _groups(work):
             records = [r for w in group for r in w.records]
-            embeddings = _embed_unique(embedder, [r.text for r in records])
+            embeddings = _embed(embedder, records)
             if pending is not None:
                 pending.result()
             pending = writer.submit(write, group, records, embeddings)
@@ -170,14 +178,18 @@ def _sync(
     return report
 
 
-def _embed_unique(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Embed each distinct text once (news corpora repeat boilerplate and wire copy)."""
-    unique = list(dict.fromkeys(texts))
-    if len(unique) == len(texts):
-        return embedder.embed(texts)
-    vectors = embedder.embed(unique)
-    row = {text: i for i, text in enumerate(unique)}
-    return vectors[[row[t] for t in texts]]
+def _embed(embedder: Embedder, records: list[ChunkRecord]) -> np.ndarray:
+    """Chunk vectors, each distinct chunk embedded once (news corpora repeat boilerplate and wire
+    copy); each record's sentence vectors go into its own metadata, so they are written with it."""
+    keys = [(r.text, str(r.metadata[SPANS_KEY])) for r in records]
+    unique = list(dict.fromkeys(keys))
+    vectors, sentence_vectors = embed_with_sentences(
+        embedder, [k[0] for k in unique], [decode_spans(k[1]) for k in unique]
+    )
+    row = {key: i for i, key in enumerate(unique)}
+    for record, key in zip(records, keys, strict=True):
+        record.metadata[VECTORS_KEY] = encode_vectors(sentence_vectors[row[key]])
+    return vectors[[row[key] for key in keys]]
 
 
 def _state_of(records: list[ChunkRecord]) -> ArticleState:
@@ -220,6 +232,7 @@ def _records(article: Article, stamp: str) -> list[ChunkRecord]:
                 "offset_base": article.offset_base,
                 "chunk": c.index,
                 "n_chunks": len(chunks),
+                SPANS_KEY: encode_spans(c.sentences),
                 "hash": digest,
                 "indexed_at": stamp,
             },

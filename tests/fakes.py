@@ -10,7 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from index.embedding import TokenStates
+
 _WORD = re.compile(r"\w+")
+_TOKEN_DIM = 4096
 
 
 class HashEmbedder:
@@ -30,6 +33,23 @@ class HashEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def token_states(self, texts: Sequence[str]) -> list[TokenStates]:
+        """One vector per word, the same for the same word wherever it stands: late interaction
+        then matches words exactly and nothing else (no synonyms, no collisions)."""
+        out = []
+        for text in texts:
+            words = list(_WORD.finditer(text))
+            vectors = np.zeros((len(words), _TOKEN_DIM), dtype=np.float32)
+            for row, m in enumerate(words):
+                h = int.from_bytes(
+                    hashlib.blake2b(m.group().lower().encode(), digest_size=4).digest(), "little"
+                )
+                vectors[row, h % _TOKEN_DIM] = 1.0
+            starts = np.array([m.start() for m in words], dtype=np.int32)
+            ends = np.array([m.end() for m in words], dtype=np.int32)
+            out.append(TokenStates(vectors, starts, ends))
+        return out
 
 
 class OtherHashEmbedder(HashEmbedder):
