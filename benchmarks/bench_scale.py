@@ -27,8 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import BBC, NEWSBOT, ROOT, SHARED, WORK, run_rss, stage_bbc
-from tune_answer import DEV_ARTICLES
+from common import BBC, DEV_ARTICLES, NEWSBOT, ROOT, SHARED, WORK, run_rss, stage_bbc
 
 from bot import evaluate
 from bot.answer import Answer, Citation

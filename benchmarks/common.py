@@ -18,6 +18,18 @@ SHARED = ROOT.parent / "shared"
 BBC = SHARED / "data" / "bbc"
 WORK = ROOT / "benchmarks" / ".work"  # git-ignored; corpora are copied here, never committed
 NEWSBOT = [sys.executable, "-m", "bot.cli"]
+# The SQuAD 2.0 development split (../shared/data/README.md): the only articles we tune or train
+# on. The other articles of the file are held out for measuring.
+DEV_ARTICLES = [
+    "Normans",
+    "Computational_complexity_theory",
+    "Huguenot",
+    "Steam_engine",
+    "1973_oil_crisis",
+    "European_Union_law",
+    "Packet_switching",
+    "Harvard_University",
+]
 
 
 def stage_bbc(dest: Path, limit: int | None = None) -> int:

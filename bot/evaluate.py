@@ -27,6 +27,7 @@ class Item:
     answers: list[list[str]]  # every group must appear; any one alternative per group
     evidence: list[str] = field(default_factory=list)  # a citation containing one is correct
     gold: tuple[str, int, int] | None = None  # SQuAD: (article id, paragraph start, end)
+    article: str = ""  # SQuAD: the article the question was written for (answerable or not)
 
 
 @dataclass
@@ -95,6 +96,7 @@ def load_squad(path: Path, titles: Iterable[str], articles_dir: Path) -> list[It
                         not impossible,
                         [] if impossible else [answers],
                         gold=None if impossible else (name, start, end),
+                        article=name,
                     )
                 )
         (articles_dir / name).write_text(text, encoding="utf-8")

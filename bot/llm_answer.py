@@ -1,6 +1,8 @@
 """LLM-written answers over the same retrieved passages, with citations held to a contract.
 
-- The offline check runs first: if the passages clearly don't answer, refuse without a call.
+- The offline check runs first, and skips the call only when retrieval found nothing the
+  question is about (the topic check): the LLM reads the passages and decides the rest, even
+  where the offline answerer would refuse.
 - After generation every [n] must name a passage that was provided; others are removed and
   the rest renumbered 1..k in order of first use. No valid citation left: the offline answer.
 - Any failure (timeout, HTTP error, malformed reply) gives the offline answer with a note.
@@ -15,7 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import prompts
-from bot.answer import Answer, Citation, ExtractiveAnswerer, timings
+from bot.answer import Answer, Citation, timings
+from bot.extractive import ExtractiveAnswerer
 from bot.question import clean_question, is_follow_up
 from index.search import Passage, Searcher
 
@@ -82,10 +85,10 @@ class LLMAnswerer:
         standalone = self.condense(text, history) if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()
-        offline = self.extractive.compose(text, standalone, passages)
-        result = (
-            offline if not offline.found else self._generate(text, standalone, passages, offline, on_token)
-        )
+        analysis = self.extractive.analyze(text, standalone, passages)
+        offline = self.extractive.decide(analysis, standalone)
+        relevant = self.extractive.relevant(analysis)
+        result = self._generate(text, standalone, passages, offline, on_token) if relevant else offline
         result.timings_ms = timings(t0, t1, time.perf_counter())
         return result
 
@@ -122,7 +125,7 @@ class LLMAnswerer:
         text, citations = renumber(raw, passages)
         if REFUSAL.lower() in raw.lower() and not citations:
             refusal = self.extractive.compose(question, standalone, [])
-            refusal.closest, refusal.mode, refusal.usage = offline.citations[0], self.mode, usage
+            refusal.closest, refusal.mode, refusal.usage = Citation.of(0, passages[0]), self.mode, usage
             return refusal
         if not citations:
             log.info("LLM answer had no valid citation; using the offline answer")

@@ -38,13 +38,25 @@ def clean_question(raw: str) -> str:
     return text
 
 
+# Nouns that make "which/what <noun>" a question about a place.
+_PLACE_NOUNS = (
+    r"part|country|countries|city|cities|capital|capitals|province|provinces|region|regions|state|states|"
+    r"town|towns|area|areas|continent|village|villages|district|districts|island|islands|county|counties|"
+    r"nation|nations|location|neighbou?rhoods?"
+)
+# "What is the population of...": nouns whose value is a number.
+_MEASURES = (
+    r"population|budget|cost|price|salary|size|area|height|length|width|depth|weight|age|value|revenue|"
+    r"income|toll|rate|amount|total|capacity|distance|speed|temperature|turnout|margin|debt|deficit"
+)
 # Expected answer types, checked in order; the first match wins.
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("frequency", re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
     (
         "number",
         re.compile(
-            r"\bhow (many|much|far|old|long(?! ago))\b|\bwhat (number|percentage|proportion|amount)\b",
+            r"\bhow (many|much|far|old|long(?! ago))\b|\bwhat (number|percentage|proportion|amount)\b"
+            rf"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?(?:{_MEASURES})\b",
             re.I,
         ),
     ),
@@ -58,15 +70,50 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "place",
         re.compile(
-            r"^\W*where\b|\b(in|which|what) (part|country|city|province|region|state|town|area|continent)\b",
+            rf"^\W*where\b|\b(in|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b",
             re.I,
         ),
     ),
+    # "Who is Amruddin Wali?" asks what the named person is: a role, not a name.
+    ("role", re.compile(r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?:[A-Z][\w’'.-]*\s*){1,4}\W*$")),
     (
         "person",
         re.compile(r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bwhat's the name\b|\bname of the\b", re.I),
     ),
+    (
+        "reason",
+        re.compile(r"^\W*why\b|\bfor what reason\b|\bwhat (?:is|was) the reason\b|\bhow come\b", re.I),
+    ),
+    # "How are the outposts resupplied?": the means or manner ("how many/much/often" were taken above).
+    ("means", re.compile(r"^\W*how\s+(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b", re.I)),
 ]
+# Kinds whose answer is a recognisable thing (a name, a date...): an answer must hold one.
+TYPED_KINDS = frozenset({"person", "date", "place", "number", "frequency", "role"})
+
+# "Which provincial capitals...", "What groups make up...", "Name the cities...": a plural
+# head noun asks for every item, not one.
+_LIST = re.compile(
+    r"^\W*(?:(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+(?!of\b)"
+    r"|(?:name|list)\s+(?:the|all|every)\b|what\s+(?:are|were)\s+the\s+(?:\w+\s+)?[a-z]{3,}(?<![su]s)s\b)",
+    re.I,
+)
+# A question that asks about what did not happen; evidence must say so too.
+NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|without|neither|nor|cannot)\b|n[’']t\b", re.I)
+# The noun a typed question is about: "how many [elite government] forces did...", "who is the
+# [defense ministry] spokesman of...", "what is the [annual] budget of...". An answer must
+# speak of it: a number of something else, or a person in another role, does not answer.
+_AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
+_FOCUS = [
+    re.compile(rf"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+)\s+{_AUX}\b", re.I),
+    re.compile(r"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\W*$", re.I),
+    re.compile(r"^\W*how\s+many\s+((?:[\w’'-]+\s+){0,3}?[a-z’'-]+s)\b", re.I),
+    re.compile(
+        r"^\W*(?:who|what)(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be|\s+has\s+been)\s+"
+        r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
+        re.I,
+    ),
+]
+_NAME_IN_ROLE = re.compile(r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?P<name>.+?)\W*$")
 
 _FOLLOW_UP_START = re.compile(
     r"^\W*(and|also|but|what about|how about|and what|and who|and where|and when)\b", re.I
@@ -79,14 +126,38 @@ _PRONOUN = re.compile(
 @dataclass(frozen=True)
 class Question:
     text: str
-    kind: str  # person | date | place | number | frequency | other
+    kind: str  # person | role | date | place | number | frequency | reason | means | other
+    is_list: bool = False  # asks for every item ("which cities...")
+    subject: str = ""  # the name a role question asks about ("Amruddin Wali")
+    negated: bool = False  # "which districts were not retaken?"
+    focus: str = ""  # the noun a typed question counts or names the holder of ("forces", "mayor")
 
     @classmethod
     def parse(cls, text: str) -> Question:
+        is_list = bool(_LIST.search(text))
+        negated = bool(NEGATION.search(text))
         for kind, pattern in _TYPES:
             if pattern.search(text):
-                return cls(text, kind)
-        return cls(text, "other")
+                subject = ""
+                if kind == "role":
+                    m = _NAME_IN_ROLE.match(text)
+                    subject = m.group("name").strip() if m else ""
+                focus = _focus(text) if kind in ("number", "person") else ""
+                return cls(text, kind, is_list, subject, negated, focus)
+        return cls(text, "other", is_list, negated=negated)
+
+    @property
+    def typed(self) -> bool:
+        return self.kind in TYPED_KINDS
+
+
+def _focus(text: str) -> str:
+    for pattern in _FOCUS:
+        m = pattern.search(text)
+        if m:
+            word = m.group(1).split()[-1].lower()
+            return "" if word in ("name", "one", "ones", "person", "people", "man", "woman") else word
+    return ""
 
 
 def is_follow_up(text: str) -> bool:

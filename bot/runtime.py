@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer import Answerer, ExtractiveAnswerer
+from bot.answer import Answerer
+from bot.extractive import ExtractiveAnswerer
 from bot.settings import Settings
 from index.embedding import Embedder
 from index.errors import DataFolderError

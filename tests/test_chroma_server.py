@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer
+from bot.extractive import ExtractiveAnswerer
 from index.errors import IndexUnavailableError
 from index.search import Searcher
 from index.store import ChromaServer, ChunkStore, open_client

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from bot import prompts
-from bot.answer import ExtractiveAnswerer
+from bot.extractive import ExtractiveAnswerer
 from bot.repl import Repl
 from index.articles import read_article_text
 from index.errors import NewsbotError

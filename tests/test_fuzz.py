@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import ExtractiveAnswerer
+from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion
 from index.articles import load_folder, read_article_text
 from index.search import Searcher

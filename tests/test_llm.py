@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from bot import prompts
-from bot.answer import ExtractiveAnswerer
+from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer, renumber
 from bot.repl import Repl

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, find_candidate
+from bot.candidates import find_candidate
+from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, is_follow_up
 from index.articles import read_article_text
 from index.search import Searcher

@@ -18,7 +18,8 @@ import pytest
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bot.answer import Answerer, ExtractiveAnswerer
+from bot.answer import Answerer
+from bot.extractive import ExtractiveAnswerer
 from bot.settings import Settings
 from bot.slack.app import EVENTS_PATH, build_app, check_token
 from bot.slack.http_guard import guarded

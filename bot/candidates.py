@@ -1,0 +1,211 @@
+"""Answer candidates: where in a sentence the kind of thing a question asks for sits.
+
+A who-question wants a name the question does not already hold, a when-question a date, a
+"Who is X?" question the role that describes X, a why-question a reason. `find_candidate`
+returns that span, which the answerer both scores (a sentence that holds it can answer) and
+highlights in the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|several"
+)
+# A capitalised word, accented letters included ("Jumièges"), and the particles inside names
+# ("Robert of Jumièges", "Guy de Lusignan").
+_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ’'-]+"
+_PARTICLE = r"(?:of|de|da|di|du|del|della|der|van|von|la|le|bin|ibn|al)"
+_PATTERNS = {
+    "frequency": re.compile(
+        r"\bevery\s+(?:\d[\d,.]*|other|few|\w+)(?:\s+\w+)?|\b(?:daily|weekly|monthly|yearly|annually|hourly|"
+        r"nightly|once|twice|thrice)\b|\b(?:\d+|\w+)\s+times\s+(?:a|an|per|each)\s+\w+|\b(?:a|per)\s+"
+        r"(?:day|week|month|year|hour|night)\b",
+        re.I,
+    ),
+    "number": re.compile(
+        rf"(?:[$£€]\s?)?\b\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|thousand|bn|m)\b)?"
+        rf"|\b(?:{_NUMBER_WORDS})\b",
+        re.I,
+    ),
+    "date": re.compile(
+        rf"\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
+        rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?|\b(?:{_DAYS})\b|\b(?:1[5-9]|20)\d\d(?:s)?\b"
+        r"|\b(?i:in|since|by|until|from|after|before|around|circa|of|during)\s+(?:the\s+)?\d{3,4}s?\b"
+        r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+        r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+        r"twentieth|twenty-first)(?:\s+and\s+\w+)?\s+centur(?:y|ies)\b"
+        r"|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|fall|winter)\b"
+        r"|\byesterday\b|\btoday\b|\bmidnight\b|\bnoon\b"
+        r"|\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b)"
+        # A day number after a capitalised word, after a word of time: a month whatever its
+        # spelling ("since Could 1" in a synonym-spun article).
+        rf"|\b(?i:since|on|by|until|from|after|before)\s+(?!(?:{_MONTHS})\b)[A-Z][a-z]+\s+\d{{1,2}}\b"
+        r"(?!\s*(?:%|percent|per))"
+        r"|\b(?:(?i:nineteen|twenty)\s+)?(?i:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
+        r"|\b(?i:ago|recent weeks|recent days|recent months|in the past (?:week|month|year|\d+ hours))\b",
+    ),
+    "place": re.compile(
+        r"\b(?:north|south|east|west|northern|southern|eastern|western|central|northeast|northwest|southeast|"
+        r"southwest)(?:ern)?\b|\b(?i:in|at|near|from|to|into|across|outside|inside)\s+((?:the\s+)?"
+        r"[A-Z][\w’'-]+(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)"
+    ),
+    "person": re.compile(
+        rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s*|{_PARTICLE}\s+)?{_CAP})+(?![\w’'-])|\b(?:Mr|Mrs|Ms|Dr)\.?\s+{_CAP}"
+    ),
+}
+# How far (in characters) a number may stand before the noun it counts.
+COUNT_REACH = 60
+# Between a number and the noun it counts there are adjectives and "of the": never a clause
+# break or a preposition that starts another phrase ("voted 9 to 4 on Tuesday to fund a ferry").
+_NOT_COUNTING = re.compile(
+    r"[,;:.()]|\b(?:to|on|in|at|for|by|with|from|into|after|before|and|or|but|as)\b", re.I
+)
+
+
+def _counts(sentence: str, number_end: int, noun_at: int) -> bool:
+    between = sentence[number_end:noun_at]
+    return 0 <= noun_at - number_end <= COUNT_REACH and not _NOT_COUNTING.search(between)
+
+
+# What comes after a cause or a means.
+_REASON = re.compile(
+    r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|caused by|"
+    r"for fear|amid|since|after|as)\b[^.;:]*",
+    re.I,
+)
+_MEANS = re.compile(r"\b(?:by|through|via|using|by means of|with the help of|by way of)\b[^.;:]*", re.I)
+_TITLED_NAME = re.compile(
+    r"\b(?:President|Minister|Gen|General|Gov|Governor|Sen|Senator|Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w’'-]+)"
+)
+_LEADING_TITLE = re.compile(
+    r"(?:President|Prime Minister|Minister|General|Gen|Governor|Gov|Senator|Sen|Mayor|Deputy|Council member|"
+    r"Mr|Mrs|Ms|Dr|Director|Chief|Judge|Justice)\.?\s+"
+)
+_PROPER = re.compile(rf"\b{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP})*")
+# Capitalised only because they start a sentence: never a place or a name.
+_SENTENCE_STARTERS = frozenset(
+    "there these those this that then thus however prior even still yet also only solely within since "
+    "after before during despite although though while when once both each every many most some several "
+    "such here according earlier later last next first finally meanwhile instead if as so because whether "
+    "what which who how why where all any no not nor neither either one two three".split()
+)
+_DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
+_NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
+
+
+def find_candidate(
+    sentence: str,
+    question: str,
+    kind: str,
+    subject: str = "",
+    anchors: Sequence[int] = (),
+    counted: Sequence[int] = (),
+) -> tuple[int, int] | None:
+    """The span of `sentence` that could answer a `kind` question, not already in the question.
+
+    `subject` is the name a role question asks about ("Who is Amruddin Wali?"). When the
+    sentence holds several, the one nearest the `anchors` (where the question's own words sit
+    in the sentence) wins: "...seen the north as their stronghold from the Taliban, a group that
+    rose within the south" answers "where did the Taliban rise?" with "south". `counted` are
+    where the noun a how-many question counts sits: a number must come shortly before it
+    ("400 districts", "20 of the most elite forces"; not "voted 9 to 4 to fund a ferry link")."""
+    if kind == "role":
+        return find_role(sentence, subject)
+    if kind in ("reason", "means"):
+        m = (_REASON if kind == "reason" else _MEANS).search(sentence)
+        return (m.start(), m.end()) if m else None
+    pattern = _PATTERNS.get(kind)
+    if pattern is None:
+        return None
+    asked = question.lower()
+    found = list(_matches(pattern, sentence, asked, kind))
+    if kind == "number" and counted:
+        found = [f for f in found if any(_counts(sentence, f[1], c) for c in counted)]
+        if not found:
+            return None
+    if found:
+        if not anchors:
+            return found[0]
+        return min(found, key=lambda span: min(abs((span[0] + span[1]) // 2 - a) for a in anchors))
+    if kind == "person":  # a single surname after a title: "President Biden", "Gen. Miller"
+        for titled in _TITLED_NAME.finditer(sentence):
+            if titled.group(1).lower() not in asked:
+                return titled.start(1), titled.end(1)
+    if kind == "place":  # a proper name with no preposition before it: "Sweden rationed petrol"
+        for proper in _PROPER.finditer(sentence):
+            first = proper.group().split()[0].lower()
+            if (
+                not _NOT_NAMES.match(proper.group())
+                and first not in _SENTENCE_STARTERS
+                and proper.group().lower() not in asked
+            ):
+                return proper.start(), proper.end()
+    return None
+
+
+def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> Iterator[tuple[int, int]]:
+    # "north" answers "where" or "which part", not "which capitals".
+    directions = kind != "place" or bool(re.search(r"\bwhere\b|\b(?:part|region|area)s?\b", asked))
+    for m in pattern.finditer(sentence):
+        group = 1 if kind == "place" and m.group(1) else 0
+        if kind == "place" and not group and not directions:
+            continue
+        text = m.group(group)
+        if kind == "person":
+            titled = _LEADING_TITLE.match(text)
+            if titled:  # "President Ashraf Ghani" -> "Ashraf Ghani"
+                text = text[titled.end() :]
+                if not text or (len(text.split()) < 2 and not text[0].isupper()):
+                    continue
+                if text.lower() not in asked:
+                    yield m.start() + titled.end(), m.end()
+                continue
+            if (_NOT_NAMES.match(text) and len(text.split()) < 3) or _DATE_WORD.search(text):
+                continue  # "The Taliban", "Afghanistan Sunday"
+        if text.lower() in asked:
+            continue
+        yield m.start(group), m.end(group)
+
+
+def find_role(sentence: str, name: str) -> tuple[int, int] | None:
+    """What the sentence says `name` is: "Amruddin Wali, a member of Kunduz’s provincial council",
+    "Afghanistan’s president, Ashraf Ghani", "President Biden", "Wali is the council's deputy"."""
+    if not name:
+        return None
+    # The full name, or its last word ("Biden" for "Joe Biden", "Selab" for a later mention).
+    for form in dict.fromkeys((name, name.split()[-1])):
+        for m in re.finditer(rf"\b{re.escape(form)}\b", sentence):
+            after = _APPOSITIVE_AFTER.match(sentence, m.end())
+            if after:
+                return after.start(1), after.end(1)
+            before = _APPOSITIVE_BEFORE.search(sentence, 0, m.start())
+            if before and before.end() == m.start():
+                return before.start(1), before.end(1)
+            title = _LEADING_TITLE_BEFORE.search(sentence, 0, m.start())
+            if title and title.end() == m.start():
+                return title.start(1), title.end(1)
+    return None
+
+
+# ", a member of the council," / " is the deputy of ...": up to the next clause break.
+_APPOSITIVE_AFTER = re.compile(
+    r"(?:,\s*|\s+(?:is|was|has been|had been|became|remains)\s+)"
+    r"((?:a|an|the|his|her|their|its|[A-Z][\w’'-]*’s|[A-Z][\w’'-]*'s)\s+[^,.;:“”\"()]{3,120}?)"
+    r"(?=\s*(?:[,.;:“”\"()]|$|\s+(?:told|said|says|mentioned|stated|added)\b))"
+)
+# "Afghanistan’s president, " right before the name.
+_APPOSITIVE_BEFORE = re.compile(r"((?:[A-Z][\w’'-]*(?:’s|'s)\s+|the\s+)?[a-z][\w -]{2,60}),\s*$")
+_LEADING_TITLE_BEFORE = re.compile(
+    r"((?:President|Prime Minister|Minister|General|Gen\.|Governor|Senator|Mayor|Deputy|Judge|Chief|"
+    r"Director|Secretary|Chancellor|King|Queen|Prince|Princess|Pope|Bishop|Archbishop|Duke|Count|Emperor|"
+    r"Sultan|Sheikh|Colonel|Captain|Commander|Ambassador|Professor|Dr\.)(?:\s+[A-Z][\w’'-]+)*)\s+$"
+)

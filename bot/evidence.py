@@ -1,0 +1,305 @@
+"""Sentence scoring: every sentence of the retrieved passages as evidence for one question.
+
+Each sentence gets a few measured signals, none of which decides anything alone:
+- its dense similarity to the question (the sentence's own vector, made at index time);
+- how much of the question's weighted terms it holds, exactly (lemmas) and softly: a question
+  word with no exact match counts by its nearest word in the sentence, by word-vector cosine,
+  so "defense" finds "protection" in a synonym-spun article;
+- the heaviest question term it has no counterpart for;
+- its passage's retrieval score and rank;
+- whether it holds the kind of thing asked for (a name, a date, a role, a reason...).
+The ranker model (`bot/answer_model.py`) turns these into one score per sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.candidates import find_candidate
+from bot.question import NEGATION, Question
+from index.embedding import TokenStates
+from index.search import QUESTION_WORDS, STOPWORDS, Passage, Searcher
+
+# A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
+# match), by cosine of MiniLM's contextual token states (late interaction, as in ColBERT). On the
+# seed article, words the article paraphrases find 0.5-0.9 ("country" -> "nation" 0.65, "defend"
+# -> "protection" 0.53), words it never speaks of 0.2-0.45 ("budget" 0.23, "mayor" 0.45).
+SOFT_LOW, SOFT_HIGH = 0.4, 0.7
+# Without token states (embedders other than the local BERT ones), context-free word vectors:
+# synonyms mostly 0.25-0.65, unrelated words -0.1-0.15.
+WORD_LOW, WORD_HIGH = 0.15, 0.5
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_WH = frozenset("what which who whom whose when where why how".split())
+
+# The features each sentence gets, in the order the ranker model expects them.
+SENTENCE_FEATURES = (
+    "cos",
+    "cos_gap",
+    "lexical",
+    "lexical_gap",
+    "soft",
+    "soft_gap",
+    "missing",
+    "passage_soft",
+    "passage_score",
+    "passage_dense",
+    "passage_rank",
+    "has_candidate",
+    "lacks_candidate",
+    "polarity_mismatch",
+    "names_missing",
+    "length",
+    "neighbour_cos",
+    "neighbour_soft",
+    "first_in_passage",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str  # as the index analyses words
+    word: str  # as the question wrote it, for its word vector
+    weight: float  # 1 + idf in the current corpus
+    seen: bool  # some indexed article uses it
+    name: bool = False  # a proper name or a number: it must match exactly, never by synonym
+    span: tuple[int, int] = (0, 0)  # where the question says it
+
+
+@dataclass
+class Evidence:
+    """One sentence of a retrieved passage, scored for one question."""
+
+    passage: Passage
+    rank: int  # the passage's rank in retrieval
+    index: int  # the sentence's position in its passage
+    start: int  # offsets into passage.text
+    end: int
+    candidate: tuple[int, int] | None  # the asked-for thing, as offsets into the sentence
+    matches: np.ndarray  # per question term: 1 exact, 0-1 soft, 0 nothing
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0  # the ranker's log-odds that this sentence holds the answer
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+
+@dataclass
+class Sentences:
+    """The words of a passage's sentences, as the soft matcher needs them (cached per passage)."""
+
+    words: list[list[str]]  # lower-case content words per sentence
+    stems: list[set[str]]
+    vectors: np.ndarray  # the passage's sentence vectors, one row per sentence
+
+
+class EvidenceScorer:
+    def __init__(self, searcher: Searcher, cache_size: int = 4096):
+        self.searcher = searcher
+        self._cache: OrderedDict[str, Sentences] = OrderedDict()
+        self._cache_size = cache_size
+
+    def terms(self, text: str) -> list[Term]:
+        """The question's content terms with their weights, one per distinct stem."""
+        vocabulary = self.searcher.vocabulary()
+        out: dict[str, Term] = {}
+        for m in _WORD.finditer(text):
+            word = m.group().lower()
+            if word in STOPWORDS or word in QUESTION_WORDS or word in _WH:
+                continue
+            stems = self.searcher.terms(word)
+            if not stems:
+                continue
+            stem = vocabulary.resolve(stems[0])
+            if stem not in out:
+                # Capitalised inside the question, or a number: a name, a year, an amount.
+                name = (m.group()[0].isupper() and m.start() > 0) or word[0].isdigit()
+                out[stem] = Term(
+                    stem, word, 1.0 + vocabulary.idf(stem), vocabulary.count(stem) > 0, name, m.span()
+                )
+        return list(out.values())
+
+    def score(
+        self, question: Question, terms: list[Term], passages: list[Passage], extra: list[Term] | None = None
+    ) -> list[Evidence]:
+        """Every sentence of `passages` with its features. `extra` terms (from earlier turns of a
+        follow-up) count at half weight."""
+        all_terms = terms + [Term(t.stem, t.word, 0.5 * t.weight, t.seen) for t in extra or []]
+        weights = np.array([t.weight for t in all_terms], dtype=np.float32)
+        total = float(weights.sum()) or 1.0
+        names = [t for t in terms if t.name]
+        # The noun a typed question is about must be spoken of where its answer is.
+        focus = next((k for k, t in enumerate(terms) if question.focus and t.word == question.focus), None)
+        names_total = sum(t.weight for t in names) or 1.0
+        qvec = self.searcher.question_vector(question.text)
+        states = self.searcher.token_states([question.text, *(p.text for p in passages)])
+        if states is not None:
+            pieces = _term_pieces(terms, states[0])  # earlier turns' terms match only exactly
+            qwords = None
+        else:
+            pieces = None
+            qwords = self.searcher.word_vectors([t.word for t in all_terms]) if all_terms else None
+        out: list[Evidence] = []
+        for rank, p in enumerate(passages):
+            sentences = self._sentences(p)
+            sims = None
+            if states is not None and pieces is not None:
+                passage_states = states[rank + 1]
+                sims = pieces.vectors @ passage_states.vectors.astype(np.float32).T
+            title_stems = set(self.searcher.terms(p.title))
+            passage_stems = title_stems.union(*sentences.stems)
+            # Names and numbers of the question that the passage never uses ("Hastings" asked,
+            # "Sicily" told): paraphrase cannot explain those away.
+            names_missing = sum(t.weight for t in names if t.stem not in passage_stems) / names_total
+            passage_best = np.zeros(len(all_terms), dtype=np.float32)
+            found: list[Evidence] = []
+            for i, (s, e) in enumerate(p.sentences):
+                if sims is not None and pieces is not None:
+                    inside = (states[rank + 1].starts >= s) & (states[rank + 1].starts < e)  # type: ignore[index]
+                    matches = _late_interaction(all_terms, pieces, sims[:, inside], sentences.stems[i])
+                else:
+                    matches = self._matches(all_terms, qwords, sentences.words[i], sentences.stems[i])
+                passage_best = np.maximum(passage_best, matches)
+                text = p.text[s:e]
+                anchors = _anchors(text, sentences.words[i], matches, all_terms, self.searcher)
+                counted = (
+                    _anchors(
+                        text, sentences.words[i], matches[focus : focus + 1], [terms[focus]], self.searcher
+                    )
+                    if focus is not None and question.kind == "number"
+                    else []
+                )
+                candidate = find_candidate(
+                    text, question.text, question.kind, question.subject, anchors, counted
+                )
+                if focus is not None and matches[focus] < 0.5:
+                    candidate = None  # "20 of the elite forces" holds no number of civilians
+                lexical = sum(t.weight for t in all_terms if t.stem in sentences.stems[i]) / total
+                soft = float(matches @ weights) / total
+                missing = float(((1.0 - matches) * weights).max()) / total if all_terms else 0.0
+                found.append(
+                    Evidence(
+                        p,
+                        rank,
+                        i,
+                        s,
+                        e,
+                        candidate,
+                        matches,
+                        {
+                            "cos": float(sentences.vectors[i] @ qvec),
+                            "lexical": lexical,
+                            "soft": soft,
+                            "missing": missing,
+                            "passage_score": p.score,
+                            "passage_dense": p.dense,
+                            "passage_rank": 1.0 / (1 + rank),
+                            "has_candidate": float(question.typed and candidate is not None),
+                            "lacks_candidate": float(question.typed and candidate is None),
+                            # The question asks about what did not happen; the sentence says nothing of it.
+                            "polarity_mismatch": float(question.negated and not NEGATION.search(text)),
+                            "names_missing": names_missing,
+                            "length": math.log1p(len(text)),
+                        },
+                    )
+                )
+            title = np.array([1.0 if t.stem in title_stems else 0.0 for t in all_terms], dtype=np.float32)
+            passage_soft = float(np.maximum(passage_best, title) @ weights) / total if all_terms else 0.0
+            for k, ev in enumerate(found):
+                ev.features["passage_soft"] = passage_soft
+                # The answer often sits next to the sentence that matches ("...He was born in 1850.").
+                near = [found[j] for j in (k - 1, k + 1) if 0 <= j < len(found)]
+                ev.features["neighbour_cos"] = max((n.features["cos"] for n in near), default=0.0)
+                ev.features["neighbour_soft"] = max((n.features["soft"] for n in near), default=0.0)
+                ev.features["first_in_passage"] = float(k == 0)
+            out += found
+        for key in ("cos", "lexical", "soft"):
+            best = max((ev.features[key] for ev in out), default=0.0)
+            for ev in out:
+                ev.features[f"{key}_gap"] = ev.features[key] - best
+        return out
+
+    def _matches(
+        self, terms: list[Term], qwords: np.ndarray | None, words: list[str], stems: set[str]
+    ) -> np.ndarray:
+        matches = np.array([1.0 if t.stem in stems else 0.0 for t in terms], dtype=np.float32)
+        if qwords is None or not words or matches.all():
+            return matches
+        cosines = qwords @ self.searcher.word_vectors(words).T
+        soft = np.clip((cosines.max(axis=1) - WORD_LOW) / (WORD_HIGH - WORD_LOW), 0.0, 1.0)
+        soft[[t.name for t in terms]] = 0.0  # "Kabul" is not a synonym of "Kunduz"
+        return np.maximum(matches, soft)
+
+    def _sentences(self, p: Passage) -> Sentences:
+        cached = self._cache.get(p.id)
+        if cached is not None:
+            self._cache.move_to_end(p.id)
+            return cached
+        texts = [p.text[s:e] for s, e in p.sentences]
+        words = [
+            list(dict.fromkeys(w for w in _WORD.findall(t.lower()) if w not in STOPWORDS)) for t in texts
+        ]
+        stems = [set(self.searcher.terms(t)) for t in texts]
+        vectors = p.sentence_vectors
+        if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
+            vectors = self.searcher.embedder.embed(texts)
+        entry = Sentences(words, stems, vectors)
+        self._cache[p.id] = entry
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return entry
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    vectors: np.ndarray  # the question's token states of its terms' words, one row per token
+    owner: np.ndarray  # which term each row belongs to
+
+
+def _term_pieces(terms: list[Term], question: TokenStates) -> _Pieces:
+    rows, owner = [], []
+    for k, t in enumerate(terms):
+        inside = np.flatnonzero((question.starts >= t.span[0]) & (question.starts < t.span[1]))
+        rows += list(inside)
+        owner += [k] * len(inside)
+    return _Pieces(question.vectors[rows].astype(np.float32), np.array(owner, dtype=np.int32))
+
+
+def _late_interaction(terms: list[Term], pieces: _Pieces, sims: np.ndarray, stems: set[str]) -> np.ndarray:
+    """Per term: 1 for an exact match; else how close its best counterpart among the sentence's
+    tokens comes (each word piece's best match, averaged over the word's pieces)."""
+    matches = np.array([1.0 if t.stem in stems else 0.0 for t in terms], dtype=np.float32)
+    if sims.shape[1] == 0 or len(pieces.owner) == 0:
+        return matches
+    best = sims.max(axis=1)
+    for k, t in enumerate(terms):
+        if matches[k] == 1.0 or t.name or k >= len(terms):
+            continue
+        mine = best[pieces.owner == k]
+        if len(mine):
+            matches[k] = float(np.clip((mine.mean() - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0))
+    return matches
+
+
+def _anchors(
+    text: str, words: list[str], matches: np.ndarray, terms: list[Term], searcher: Searcher
+) -> list[int]:
+    """Where in the sentence the question's exactly matched words sit (character offsets)."""
+    wanted = {t.stem for t, m in zip(terms, matches, strict=True) if m == 1.0}
+    if not wanted:
+        return []
+    lower = text.lower()
+    out = []
+    for word in words:
+        stems = searcher.terms(word)
+        if stems and stems[0] in wanted:
+            at = lower.find(word)
+            while at >= 0:
+                out.append(at + len(word) // 2)
+                at = lower.find(word, at + 1)
+    return out

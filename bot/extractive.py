@@ -1,0 +1,100 @@
+"""The offline answerer: quote the sentences that answer the question, cite them, or say
+plainly that the articles don't contain it.
+
+    question -> bot/question.py      what it asks for (a name, a date, a role, a reason...)
+             -> index/search.py      the top passages (hybrid BM25 + dense)
+             -> bot/evidence.py      every sentence of them, scored
+             -> bot/answerability.py the ranker picks the sentence; the model decides to answer
+             -> bot/quote.py         the verbatim quote with [n] citations, or the refusal
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot import quote
+from bot.answer import Answer, timings
+from bot.answerability import AnswerModel, load_model, question_features
+from bot.evidence import Evidence, EvidenceScorer, Term
+from bot.question import Question, clean_question, is_follow_up
+from index.search import Passage, Searcher
+
+
+@dataclass
+class Analysis:
+    """Everything the decision rests on, for one question: kept for training and debugging."""
+
+    question: Question
+    terms: list[Term]
+    evidence: list[Evidence]
+    chosen: Evidence | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0  # that the chosen sentence answers the question
+
+
+class ExtractiveAnswerer:
+    mode = "extractive"
+
+    def __init__(self, searcher: Searcher, *, top_k: int = 5, model: AnswerModel | None = None):
+        self.searcher = searcher
+        self.top_k = top_k
+        self.model = model or load_model()
+        self.scorer = EvidenceScorer(searcher)
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Answer] = (),
+        top_k: int | None = None,
+        on_token: Callable[[str], None] | None = None,  # nothing streams offline; kept for one interface
+    ) -> Answer:
+        t0 = time.perf_counter()
+        text = clean_question(question)
+        standalone = f"{history[-1].standalone} {text}" if history and is_follow_up(text) else text
+        passages = self.searcher.search(standalone, top_k or self.top_k)
+        t1 = time.perf_counter()
+        answer = self.compose(text, standalone, passages)
+        answer.timings_ms = timings(t0, t1, time.perf_counter())
+        return answer
+
+    def analyze(self, question: str, standalone: str, passages: list[Passage]) -> Analysis:
+        """Score every sentence of `passages`, choose one, and ask the model whether it answers."""
+        parsed = Question.parse(question)
+        terms = self.scorer.terms(question)
+        # A follow-up's earlier turn helps find the sentence, at half weight.
+        extra = [t for t in self.scorer.terms(standalone) if t.stem not in {u.stem for u in terms}]
+        analysis = Analysis(parsed, terms, self.scorer.score(parsed, terms, passages, extra))
+        if not analysis.evidence:
+            return analysis
+        for ev in analysis.evidence:
+            ev.score = self.model.ranker.logit(ev.features)
+        analysis.chosen = quote.choose(parsed, analysis.evidence)
+        analysis.features = question_features(terms, analysis.evidence, analysis.chosen)
+        analysis.probability = self.model.probability(analysis.features)
+        return analysis
+
+    def relevant(self, analysis: Analysis) -> bool:
+        """Did retrieval find anything the question is about? False only when the passages speak
+        of too little of it (the topic check): then even an LLM has nothing to read."""
+        return analysis.chosen is not None and (
+            analysis.features["passage_coverage"] >= self.model.coverage_threshold
+        )
+
+    def compose(self, question: str, standalone: str, passages: list[Passage]) -> Answer:
+        return self.decide(self.analyze(question, standalone, passages), standalone)
+
+    def decide(self, analysis: Analysis, standalone: str) -> Answer:
+        """The quoted answer, or the refusal, for an analysed question."""
+        question = analysis.question.text
+        chosen = analysis.chosen
+        if chosen is None or not self.model.answers(analysis.features, analysis.probability):
+            return quote.refused(question, standalone, chosen.passage if chosen else None)
+        quoted = quote.sentences_to_quote(analysis.question, analysis.evidence, chosen)
+        if analysis.question.typed and all(ev.candidate is None for ev in quoted):
+            # A who/when/where/how-many question whose answer holds no name, date, place or number
+            # that the question lacks: the articles report the event but not what was asked
+            # ("What is the name of the new minister?" when the article names nobody).
+            return quote.refused(question, standalone, chosen.passage)
+        return quote.found(question, standalone, quoted)
