@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 # Weight of BM25 in the fused score; dense gets the rest. Chosen on the development data
 # (see benchmarks/tune_search.py and the README).
 BM25_WEIGHT = 0.6
-# Weight of the chunk's best sentence's dense similarity, against the fused chunk score.
-SENTENCE_WEIGHT = 0.3
+# Share of the dense side given to the chunk's best sentence (the rest to the chunk's vector).
+SENTENCE_WEIGHT = 0.5
 # Candidates taken from each side before fusing.
 CANDIDATES = 30
 
@@ -249,9 +249,15 @@ class Searcher:
                 self._states[text] = states
                 self._states.move_to_end(text)
                 out.append(states)
-            while len(self._states) > 512:  # about 30 MB of MiniLM chunk states at most
+            while len(self._states) > 256:  # about 15 MB of MiniLM chunk states at most
                 self._states.popitem(last=False)
         return out
+
+    def forget(self) -> None:
+        """Drop the remembered question vectors, word vectors and token states."""
+        with self._lock:
+            self._vectors.clear()
+            self._states.clear()
 
     def _remember(self, key: str, make: Any) -> np.ndarray:
         with self._lock:
@@ -262,7 +268,7 @@ class Searcher:
         vector = np.asarray(make(), dtype=np.float32)
         with self._lock:
             self._vectors[key] = vector
-            while len(self._vectors) > 50_000:  # about 75 MB of MiniLM vectors at most
+            while len(self._vectors) > 4096:  # about 6 MB of MiniLM vectors at most
                 self._vectors.popitem(last=False)
         return vector
 
@@ -317,9 +323,11 @@ class Searcher:
         qvec = self.question_vector(question)
         sentence = {i: self._best_sentence(lexical, i, qvec, dense.get(i, floor)) for i in pool}
         sentence_norm = _minmax(sentence)
+        # The sentence signal shares the dense side's weight: a rare name that only BM25 can
+        # match ("Who is Sebghatullah Selab?") must still outrank whatever is semantically near.
         w, s = self.bm25_weight, self.sentence_weight
         fused = {
-            i: (1 - s) * (w * lex_norm[i] + (1 - w) * dense_norm[i]) + s * sentence_norm[i] for i in pool
+            i: w * lex_norm[i] + (1 - w) * ((1 - s) * dense_norm[i] + s * sentence_norm[i]) for i in pool
         }
         top = sorted(pool, key=lambda i: -fused[i])[:k]
         return [_passage(lexical, i, fused[i], dense.get(i, 0.0)) for i in top]
