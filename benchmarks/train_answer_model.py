@@ -190,7 +190,7 @@ def refusals(
     """The probability threshold at which the topic check and the model together refuse `rate`
     of the answerable questions, and which questions they refuse."""
     topic = coverage < coverage_threshold
-    budget = int(round(rate * answerable.sum())) - int((topic & answerable).sum())
+    budget = round(float(rate * answerable.sum())) - int((topic & answerable).sum())
     rest = np.sort(p[answerable & ~topic])
     threshold = float(rest[max(budget, 0)]) if budget > 0 else float(rest[0]) - 1e-9
     return threshold, topic | (p < threshold)
@@ -238,9 +238,10 @@ def main() -> int:
     p_oof = np.zeros(len(rows))
     for g in sorted(set(groups)):
         train_idx, test_idx = np.flatnonzero(groups != g), np.flatnonzero(groups == g)
-        model = fit(xq[train_idx][:, used], answerable[train_idx], ANSWERABILITY_FEATURES)
+        fold_model = fit(xq[train_idx][:, used], answerable[train_idx], ANSWERABILITY_FEATURES)
         logits = [
-            model.logit(dict(zip(ANSWERABILITY_FEATURES, row, strict=True))) for row in xq[test_idx][:, used]
+            fold_model.logit(dict(zip(ANSWERABILITY_FEATURES, row, strict=True)))
+            for row in xq[test_idx][:, used]
         ]
         p_oof[test_idx] = 1 / (1 + np.exp(-np.array(logits)))
     if args.dump:

@@ -148,8 +148,14 @@ def question_features(
     weights = np.array([t.weight for t in terms], dtype=np.float32)
     total = float(weights.sum()) or 1.0
     n = len(terms)
-    # Heaviest question term that no retrieved sentence holds or paraphrases.
-    best = np.max([ev.matches[:n] for ev in evidence], axis=0) if evidence and n else np.zeros(n)
+    # What the best single passage says of the question's terms: a passage must speak of the
+    # whole question; one that names the place and another that mentions a budget do not add up
+    # to "the budget of that place".
+    by_passage: dict[str, np.ndarray] = {}
+    for ev in evidence:
+        seen = by_passage.get(ev.passage.id)
+        by_passage[ev.passage.id] = ev.matches[:n] if seen is None else np.maximum(seen, ev.matches[:n])
+    best = max(by_passage.values(), key=lambda m: float(m @ weights), default=np.zeros(n))
     heaviest = float(weights.max()) if n else 1.0
     own = chosen.matches[:n]
     others = [ev.score for ev in evidence if ev is not chosen]

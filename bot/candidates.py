@@ -152,6 +152,14 @@ def find_candidate(
     return None
 
 
+def all_candidates(sentence: str, question: str, kind: str) -> list[str]:
+    """Every asked-for thing the sentence holds (lower-cased): the items a list question counts."""
+    pattern = _PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    return [sentence[a:b].lower() for a, b in _matches(pattern, sentence, question.lower(), kind)]
+
+
 def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> Iterator[tuple[int, int]]:
     # "north" answers "where" or "which part", not "which capitals".
     directions = kind != "place" or bool(re.search(r"\bwhere\b|\b(?:part|region|area)s?\b", asked))

@@ -99,7 +99,7 @@ class Sentences:
 
 
 class EvidenceScorer:
-    def __init__(self, searcher: Searcher, cache_size: int = 4096):
+    def __init__(self, searcher: Searcher, cache_size: int = 1024):
         self.searcher = searcher
         self._cache: OrderedDict[str, Sentences] = OrderedDict()
         self._cache_size = cache_size

@@ -112,6 +112,13 @@ _FOCUS = [
         r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
         re.I,
     ),
+    # "When was the movement founded?": the event a date question dates.
+    re.compile(
+        r"^\W*when\s+(?:was|were|is|are|will\s+be|has\s+been|had\s+been)\s+.+?\s+"
+        r"([a-z]+(?:ed|en)|built|born|made|held|won|begun|set|shut|led|sold|bought|found|fought|brought|"
+        r"sent|spent|lost|paid|struck|run|seen|known|shown|drawn|grown|thrown|flown|signed)\W*$",
+        re.I,
+    ),
 ]
 _NAME_IN_ROLE = re.compile(r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?P<name>.+?)\W*$")
 
@@ -130,7 +137,7 @@ class Question:
     is_list: bool = False  # asks for every item ("which cities...")
     subject: str = ""  # the name a role question asks about ("Amruddin Wali")
     negated: bool = False  # "which districts were not retaken?"
-    focus: str = ""  # the noun a typed question counts or names the holder of ("forces", "mayor")
+    focus: str = ""  # what a typed question counts, names the holder of, or dates ("forces", "founded")
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -142,7 +149,7 @@ class Question:
                 if kind == "role":
                     m = _NAME_IN_ROLE.match(text)
                     subject = m.group("name").strip() if m else ""
-                focus = _focus(text) if kind in ("number", "person") else ""
+                focus = _focus(text) if kind in ("number", "person", "date") else ""
                 return cls(text, kind, is_list, subject, negated, focus)
         return cls(text, "other", is_list, negated=negated)
 

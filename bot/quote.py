@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from bot import prompts
 from bot.answer import Answer, Citation
+from bot.candidates import all_candidates
 from bot.evidence import Evidence
 from bot.question import Question
 from index.search import Passage
@@ -23,7 +24,7 @@ from index.search import Passage
 # README): a second sentence within 1.5 quotes 1.34 sentences on average and holds the answer
 # 6 points more often than the best sentence alone (1.0: 1.24 and 4 points; 2.0: 1.44 and 7).
 SECOND_MARGIN = 1.5
-LIST_MARGIN = 2.0
+LIST_MARGIN = 4.0
 MAX_SENTENCES = 2
 MAX_LIST_SENTENCES = 5
 
@@ -38,15 +39,14 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
     ranked = [ev for ev in sorted(evidence, key=lambda ev: -ev.score) if ev.text != chosen.text]
     picked = [chosen]
     if question.is_list:
-        seen = {_item(chosen)} if chosen.candidate else set()
+        # Every well-ranked sentence that names an item not yet quoted.
+        seen = set(_items(question, chosen))
         for ev in ranked:
             if len(picked) >= MAX_LIST_SENTENCES or ev.score < chosen.score - LIST_MARGIN:
                 break
-            if question.typed and ev.candidate is None:
-                continue
-            item = _item(ev) if ev.candidate else ev.text
-            if item not in seen and all(ev.text != p.text for p in picked):
-                seen.add(item)
+            items = set(_items(question, ev))
+            if (items - seen if question.typed else items) and all(ev.text != p.text for p in picked):
+                seen |= items
                 picked.append(ev)
         return _in_reading_order(picked)
     close = [ev for ev in ranked if ev.score >= chosen.score - SECOND_MARGIN]
@@ -113,9 +113,10 @@ def refused(question: str, standalone: str, closest: Passage | None) -> Answer:
     )
 
 
-def _item(ev: Evidence) -> str:
-    assert ev.candidate is not None
-    return ev.text[ev.candidate[0] : ev.candidate[1]].lower()
+def _items(question: Question, ev: Evidence) -> list[str]:
+    if not question.typed:
+        return [ev.text]
+    return all_candidates(ev.text, question.text, question.kind) if ev.candidate is not None else []
 
 
 def _in_reading_order(picked: list[Evidence]) -> list[Evidence]:

@@ -1,0 +1,175 @@
+"""The answerer on the user's own seed article, with the real MiniLM model: a synonym-spun
+news story asked about in plain English."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answer
+from bot.extractive import ExtractiveAnswerer
+from bot.llm import make_llm
+from bot.llm_answer import LLMAnswerer
+from bot.runtime import embedder_for
+from bot.settings import Settings
+from index.search import Searcher
+from index.store import ChunkStore, open_client
+from index.sync import sync_folder
+from tests.conftest import ROOT
+from tests.fake_llm import FakeLLM
+
+SEED = ROOT / "seeds" / "taliban-enter-kunduz-and-maimana-spun.txt"
+QUOTE = re.compile(r"“(.*?)” \[(\d+)\]", re.S)
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
+    folder = tmp_path_factory.mktemp("seed")
+    articles, data = folder / "articles", folder / "data"
+    articles.mkdir()
+    shutil.copy(SEED, articles / SEED.name)
+    embedder = embedder_for(Settings.load(env={}, dotenv=None))  # the real MiniLM
+    sync_folder(articles, open_client(data, write=True), embedder, max_bytes=5_000_000)
+    store = ChunkStore(open_client(data), embedder.name, embedder.dim, create=False)
+    return ExtractiveAnswerer(Searcher(store, embedder))
+
+
+def quotes(answer: Answer) -> list[tuple[str, int]]:
+    """The quoted sentences, each checked verbatim against the passage it cites."""
+    out = [(text, int(n)) for text, n in QUOTE.findall(answer.text)]
+    by_n = {c.n: c for c in answer.citations}
+    for text, n in out:
+        assert text in by_n[n].text, f"quote not verbatim in citation [{n}]: {text!r}"
+    for start, end in answer.highlights:  # highlights stay inside a quote
+        assert any(m.start(1) <= start and end <= m.end(1) for m in QUOTE.finditer(answer.text))
+    return out
+
+
+def highlighted(answer: Answer) -> list[str]:
+    return [answer.text[a:b] for a, b in answer.highlights]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The article says "protection ministry", "air drive", "lowered", "started": users don't.
+        ("Who is the defense ministry spokesman?", "Rohullah Ahmadzai"),
+        ("How are the isolated outposts resupplied?", "air drive"),
+        ("Why has U.S. air support been reduced?", "guidelines of engagement"),
+        ("When did the U.S. withdrawal begin?", "Could 1"),
+    ],
+)
+def test_a_question_in_other_words_than_the_article_is_answered(
+    seed: ExtractiveAnswerer, question: str, expected: str
+) -> None:
+    answer = seed.answer(question)
+    assert answer.found, f"{question} was refused"
+    assert any(expected in text for text, _ in quotes(answer)), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the annual budget of the Afghan army?",  # the article gives no budget
+        "Who is the mayor of Kabul?",  # Kabul is there, a mayor is not
+        "When was the Taliban movement founded?",
+        "How many civilians have died in the fighting?",  # numbers of soldiers, not civilians
+    ],
+)
+def test_what_the_article_does_not_say_is_refused(seed: ExtractiveAnswerer, question: str) -> None:
+    answer = seed.answer(question)
+    assert not answer.found, answer.text
+    assert answer.citations == [] and answer.closest is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Who is Amruddin Wali?", "a member of Kunduz’s provincial council"),
+        ("Who is Sebghatullah Selab?", "the deputy of Faryab’s provincial capital"),
+        ("Who is Rohullah Ahmadzai?", "a protection ministry spokesman"),
+    ],
+)
+def test_who_is_x_quotes_and_marks_what_x_is(seed: ExtractiveAnswerer, question: str, role: str) -> None:
+    answer = seed.answer(question)
+    assert answer.found, answer.text
+    quotes(answer)
+    assert role in highlighted(answer), (highlighted(answer), answer.text)
+
+
+def test_a_list_question_quotes_a_sentence_for_each_item(seed: ExtractiveAnswerer) -> None:
+    answer = seed.answer("Which provincial capitals did the Taliban enter?")
+    assert answer.found
+    quoted = quotes(answer)
+    assert len(quoted) >= 2
+    for city in ("Kunduz", "Lashkar Gah"):
+        assert any(city in text for text, _ in quoted), answer.text
+
+
+def test_how_many_quotes_the_number_of_the_thing_counted(seed: ExtractiveAnswerer) -> None:
+    answer = seed.answer("How many districts are there in Afghanistan?")
+    assert answer.found and "400" in highlighted(answer), answer.text
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+def test_llm_mode_reads_the_passages_for_a_reworded_question(
+    seed: ExtractiveAnswerer, fake_llm: FakeLLM
+) -> None:
+    """The offline check used to refuse this one before the LLM could read the passage naming him."""
+    settings = replace(
+        Settings.load(env={}, dotenv=None),
+        llm="openai-compatible:fake-model",
+        llm_base_url=fake_llm.base_url,
+        llm_timeout=5.0,
+    )
+    answerer = LLMAnswerer(seed, make_llm(settings))
+    fake_llm.script = [{"reply": "The defense ministry spokesman is Rohullah Ahmadzai [1]."}]
+    answer = answerer.answer("Who is the defense ministry spokesman?")
+    assert len(fake_llm.requests) == 1, "the LLM was never asked"
+    sent = str(next(m["content"] for m in fake_llm.requests[0]["messages"] if m["role"] == "user"))
+    assert "Rohullah Ahmadzai" in sent, "the passage that names him was not among the sources"
+    assert answer.mode == "llm" and answer.found
+    assert "Rohullah Ahmadzai" in answer.citations[0].text
+
+    # Nothing retrieved speaks of the weather at all: no call, a refusal.
+    fake_llm.requests.clear()
+    refused = answerer.answer("What is the weather like in Kabul?")
+    assert not refused.found and fake_llm.requests == []
+
+
+def test_paraphrased_copy_of_an_article_is_answered_like_the_original(
+    tmp_path: Path, seed: ExtractiveAnswerer
+) -> None:
+    """A plain passage and its synonym-spun copy, in separate indexes: the same answers."""
+    plain = (
+        "Harbour council backs ferry link\n\n"
+        "Local officials said the council voted on Tuesday to fund a ferry link to Gull Island. "
+        "The defense ministry will protect the new pier, its spokesman Ruth Adeyemi said.\n"
+    )
+    spun = (
+        "Harbour council backs ferry link\n\n"
+        "Native officers mentioned the council voted on Tuesday to fund a ferry link to Gull Island. "
+        "The protection ministry will shield the new pier, its spokesman Ruth Adeyemi mentioned.\n"
+    )
+    embedder = seed.searcher.embedder
+    for name, text in (("plain", plain), ("spun", spun)):
+        articles, data = tmp_path / name / "articles", tmp_path / name / "data"
+        articles.mkdir(parents=True)
+        (articles / "ferry.txt").write_text(text, encoding="utf-8")
+        sync_folder(articles, open_client(data, write=True), embedder, max_bytes=5_000_000)
+        store = ChunkStore(open_client(data), embedder.name, embedder.dim, create=False)
+        answerer = ExtractiveAnswerer(Searcher(store, embedder))
+        answer = answerer.answer("Who is the defense ministry spokesman?")
+        assert answer.found and "Ruth Adeyemi" in highlighted(answer), (name, answer.text)
+        assert not answerer.answer("What is the population of Gull Island?").found, name
