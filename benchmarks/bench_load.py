@@ -31,12 +31,12 @@ from tests.fake_slack import BOT_USER, BotProcess, FakeSlack, event_body, signed
 
 SECRET = "load-signing-secret"
 QUESTIONS = [
-    "How much will the pilot cost?",
-    "Who proposed the plan?",
-    "Which routes get night buses?",
-    "Who voted against the plan?",
-    "What is the fare?",
-    "Who is the police chief?",  # not in the articles: a refusal is an answer too
+    "Which provincial capitals did the Taliban enter?",
+    "Who is the defense ministry spokesman?",
+    "How many districts are there in Afghanistan?",
+    "Why has U.S. air support been reduced?",
+    "What is the capital of Takhar province?",
+    "Who is the mayor of Kabul?",  # not in the articles: a refusal is an answer too
 ]
 
 

@@ -32,10 +32,10 @@ from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack
 
 SECRET = "bench-signing-secret"
 QUESTIONS = [
-    "How much will the pilot cost?",
-    "Who proposed the plan?",
-    "Who is the mayor?",
-    "When does it start?",
+    "Who is the defense ministry spokesman?",
+    "How many districts are there in Afghanistan?",
+    "Who is the mayor of Kabul?",
+    "When did the U.S. withdrawal begin?",
 ]
 
 
