@@ -71,9 +71,14 @@ _NOT_COUNTING = re.compile(
 )
 
 
-def _counts(sentence: str, number_end: int, noun_at: int) -> bool:
-    between = sentence[number_end:noun_at]
-    return 0 <= noun_at - number_end <= COUNT_REACH and not _NOT_COUNTING.search(between)
+def _counts(sentence: str, number: tuple[int, int], noun_at: int) -> bool:
+    """The number counts the noun: "400 districts", "20 of the most elite forces", or after it in
+    the same clause: "the Huguenots numbered about 200,000"."""
+    if noun_at >= number[1]:
+        between = sentence[number[1] : noun_at]
+        return noun_at - number[1] <= COUNT_REACH and not _NOT_COUNTING.search(between)
+    between = sentence[noun_at : number[0]]
+    return number[0] - noun_at <= COUNT_REACH // 2 and not re.search(r"[,;:.()]", between)
 
 
 # What comes after a cause or a means.
@@ -97,6 +102,11 @@ _SENTENCE_STARTERS = frozenset(
     "after before during despite although though while when once both each every many most some several "
     "such here according earlier later last next first finally meanwhile instead if as so because whether "
     "what which who how why where all any no not nor neither either one two three".split()
+)
+# "Afghan forces", "American troops", "Iraqi officials": a people's adjective, not a place.
+_DEMONYM = re.compile(
+    r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+(?:forces|troops|soldiers|officials|authorities|government|army|"
+    r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
@@ -129,7 +139,7 @@ def find_candidate(
     asked = question.lower()
     found = list(_matches(pattern, sentence, asked, kind))
     if kind == "number" and counted:
-        found = [f for f in found if any(_counts(sentence, f[1], c) for c in counted)]
+        found = [f for f in found if any(_counts(sentence, f, c) for c in counted)]
         if not found:
             return None
     if found:
@@ -140,12 +150,15 @@ def find_candidate(
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
                 return titled.start(1), titled.end(1)
-    if kind == "place":  # a proper name with no preposition before it: "Sweden rationed petrol"
+    if kind in ("place", "person"):
+        # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
+        # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
         for proper in _PROPER.finditer(sentence):
             first = proper.group().split()[0].lower()
             if (
                 not _NOT_NAMES.match(proper.group())
                 and first not in _SENTENCE_STARTERS
+                and not _DEMONYM.match(sentence, proper.start())
                 and proper.group().lower() not in asked
             ):
                 return proper.start(), proper.end()

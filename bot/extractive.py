@@ -92,9 +92,6 @@ class ExtractiveAnswerer:
         if chosen is None or not self.model.answers(analysis.features, analysis.probability):
             return quote.refused(question, standalone, chosen.passage if chosen else None)
         quoted = quote.sentences_to_quote(analysis.question, analysis.evidence, chosen)
-        if analysis.question.typed and all(ev.candidate is None for ev in quoted):
-            # A who/when/where/how-many question whose answer holds no name, date, place or number
-            # that the question lacks: the articles report the event but not what was asked
-            # ("What is the name of the new minister?" when the article names nobody).
+        if quote.lacks_what_was_asked(analysis.question, quoted):
             return quote.refused(question, standalone, chosen.passage)
         return quote.found(question, standalone, quoted)

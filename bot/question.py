@@ -70,7 +70,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "place",
         re.compile(
-            rf"^\W*where\b|\b(in|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b",
+            rf"^\W*where\b|\b(?:in which|in what|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b",
             re.I,
         ),
     ),
@@ -96,6 +96,13 @@ _LIST = re.compile(
     r"^\W*(?:(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+(?!of\b)"
     r"|(?:name|list)\s+(?:the|all|every)\b|what\s+(?:are|were)\s+the\s+(?:\w+\s+)?[a-z]{3,}(?<![su]s)s\b)",
     re.I,
+)
+# Words that shape a question rather than name its subject ("how much", "what is the name").
+QUESTION_WORDS = frozenset(
+    "much many often name named called kind type sort happen happens happened describe described "
+    "mean meaning according article articles report reported get gets got make makes made take takes took "
+    "give gives gave go goes went come comes came use used tell told know known want wants wanted "
+    "time date".split()
 )
 # A question that asks about what did not happen; evidence must say so too.
 NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|without|neither|nor|cannot)\b|n[’']t\b", re.I)
@@ -149,7 +156,7 @@ class Question:
                 if kind == "role":
                     m = _NAME_IN_ROLE.match(text)
                     subject = m.group("name").strip() if m else ""
-                focus = _focus(text) if kind in ("number", "person", "date") else ""
+                focus = _focus(text, kind) if kind in ("number", "person", "date") else ""
                 return cls(text, kind, is_list, subject, negated, focus)
         return cls(text, "other", is_list, negated=negated)
 
@@ -158,13 +165,29 @@ class Question:
         return self.kind in TYPED_KINDS
 
 
-def _focus(text: str) -> str:
-    for pattern in _FOCUS:
+def _focus(text: str, kind: str) -> str:
+    for n, pattern in enumerate(_FOCUS):
         m = pattern.search(text)
-        if m:
-            word = m.group(1).split()[-1].lower()
-            return "" if word in ("name", "one", "ones", "person", "people", "man", "woman") else word
+        if not m:
+            continue
+        words = []
+        for w in m.group(1).lower().split():
+            if w in _PREPOSITIONS:
+                break  # "how many votes in total": the noun comes before
+            if w not in _NOT_FOCUS:
+                words.append(w)
+        # The counted noun is usually plural ("how many more troops arrived"); else the last word.
+        plural = [w for w in words if n < 3 and w.endswith("s") and not w.endswith("ss")]
+        word = plural[0] if plural else (words[-1] if words else "")
+        if n == 3 and kind == "number" and not re.fullmatch(_MEASURES, word):
+            return ""  # "what is the speed limit set to...": no measure named
+        return "" if word in ("name", "one", "ones", "person", "people", "man", "woman") else word
     return ""
+
+
+# Words around the counted noun that are not it: "how many votes in total", "how many more".
+_NOT_FOCUS = frozenset("total more less fewer exactly approximately roughly about original".split())
+_PREPOSITIONS = frozenset("in of for on at to with from by into during".split())
 
 
 def is_follow_up(text: str) -> bool:

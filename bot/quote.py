@@ -74,6 +74,13 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
     return _in_reading_order(picked)
 
 
+def lacks_what_was_asked(question: Question, quoted: Sequence[Evidence]) -> bool:
+    """A who/when/where/how-many question whose quotes hold no name, date, place or number that
+    the question lacks: the articles report the event but not what was asked ("What is the name
+    of the new minister?" when the article names nobody)."""
+    return question.typed and all(ev.candidate is None for ev in quoted)
+
+
 def found(question: str, standalone: str, quoted: Sequence[Evidence]) -> Answer:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
