@@ -1,8 +1,8 @@
 """Scale: the SQuAD 2.0 development articles alone, then buried among the deduplicated BBC
 corpus (~2,100 articles), then the same index served by `chroma run` (server mode).
 
-The seed article that ../shared/eval/seed_qa_dev.jsonl asks about is not available, so the
-SQuAD development questions (gold paragraphs, unanswerable ones included) stand in for it.
+The seed article has a benchmark of its own (bench_seed.py, with and without BBC); here the
+SQuAD development questions (gold paragraphs, unanswerable ones included) measure scale.
 Each stage runs a real `newsbot ask --json -` process over every question: quality, warm
 per-question latency from its timings, and that process's peak RSS. Writes
 benchmarks/results/bench_scale.json.

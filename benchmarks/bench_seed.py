@@ -1,0 +1,75 @@
+"""The seed article, as shipped: the development questions (../shared/eval/seed_qa_dev.jsonl)
+and our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used
+for training), first with seeds/ alone, then with the 2,127 BBC articles indexed beside it.
+Each figure is a real `newsbot eval` process. Writes benchmarks/results/bench_seed.json.
+
+    .venv/bin/python benchmarks/bench_seed.py            # ~4 minutes (the BBC build is most of it)
+    .venv/bin/python benchmarks/bench_seed.py --no-bbc   # seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import NEWSBOT, ROOT, SHARED, WORK, run_rss, stage_bbc
+
+QUESTION_FILES = {
+    "dev": SHARED / "eval" / "seed_qa_dev.jsonl",
+    "ours": ROOT / "benchmarks" / "seed_questions.jsonl",
+}
+
+
+def evaluate(articles: Path, data: Path) -> dict[str, Any]:
+    built = run_rss([*NEWSBOT, "index", "--articles", str(articles), "--data", str(data)])
+    assert built.returncode == 0, built.stderr
+    out: dict[str, Any] = {"index": built.stdout.strip()}
+    for name, path in QUESTION_FILES.items():
+        run = run_rss(
+            [*NEWSBOT, "eval", str(path), "--json", "--articles", str(articles), "--data", str(data)]
+        )
+        assert run.returncode == 0, run.stderr
+        report = json.loads(run.stdout)
+        wrong = [
+            {"id": r["id"], "question": r["question"], "answer": r["answer"][:200]}
+            for r in report["results"]
+            if (r["answerable"] and not (r["correct"] and r["cited"])) or (not r["answerable"] and r["found"])
+        ]
+        out[name] = {**report["metrics"], "misses": wrong}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-bbc", action="store_true", help="only the shipped seeds/ folder")
+    args = parser.parse_args()
+    result: dict[str, Any] = {}
+    seeds = WORK / "seed-articles"
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.rmtree(WORK / "seed-data", ignore_errors=True)
+    result["seeds"] = evaluate(seeds, WORK / "seed-data")
+    if not args.no_bbc:
+        corpus = WORK / "seed-bbc-articles"
+        stage_bbc(corpus)
+        result["seeds+bbc"] = evaluate(corpus, WORK / "seed-bbc-data")
+    (ROOT / "benchmarks" / "results" / "bench_seed.json").write_text(json.dumps(result, indent=1) + "\n")
+    for where, figures in result.items():
+        for name in QUESTION_FILES:
+            m = figures[name]
+            print(
+                f"{where:10} {name:5} answers {m['answer_accuracy']:.1%} cited {m['citation_accuracy']:.1%} "
+                f"answerable refused {m['answerable_refused']:.1%} unanswerable refused "
+                f"{m['unanswerable_refused']:.1%}  ({len(m['misses'])} misses)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
