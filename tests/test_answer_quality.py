@@ -15,8 +15,8 @@ from bot.answer import Answer
 from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
-from bot.runtime import embedder_for
 from bot.settings import Settings
+from index.embedding import make_embedder
 from index.search import Searcher
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
@@ -33,7 +33,8 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
     articles, data = folder / "articles", folder / "data"
     articles.mkdir()
     shutil.copy(SEED, articles / SEED.name)
-    embedder = embedder_for(Settings.load(env={}, dotenv=None))  # the real MiniLM
+    # The real MiniLM, from wherever `make setup` put it (NEWSBOT_CACHE, XDG_CACHE_HOME or ~/.cache).
+    embedder = make_embedder("minilm", Settings.load(dotenv=None).cache_dir)
     sync_folder(articles, open_client(data, write=True), embedder, max_bytes=5_000_000)
     store = ChunkStore(open_client(data), embedder.name, embedder.dim, create=False)
     return ExtractiveAnswerer(Searcher(store, embedder))
