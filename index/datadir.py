@@ -91,8 +91,7 @@ def ensure_room(data_dir: Path, need: int) -> None:
     if free < need:
         raise DataFolderError(
             f"not enough free space for the index in {data_dir}: this sync needs about "
-            f"{_mb(need)} and {_mb(free)} are free; nothing was changed (free some space and "
-            "run `newsbot index` again)"
+            f"{_mb(need)} and {_mb(free)} are free; nothing was changed (free some space and index again)"
         )
 
 

@@ -215,10 +215,7 @@ def make_embedder(spec: str, cache_dir: Path, openai_api_key: str = "") -> Embed
     if spec in MINILM_ALIASES:
         folder = minilm_dir(cache_dir)
         if not (folder / "newsbot-model.json").is_file():
-            raise NewsbotError(
-                f"the embedding model {MINILM_NAME} is not installed: "
-                "run `make setup` or `newsbot model install`"
-            )
+            raise NewsbotError(f"the embedding model {MINILM_NAME} is not installed", remedy="install-model")
         return OnnxBertEmbedder(folder, pinned=MINILM_SHA256)
     kind, _, rest = spec.partition(":")
     if kind == "openai" and rest:

@@ -2,7 +2,20 @@
 
 
 class NewsbotError(Exception):
-    """A failure the user can act on. `str(err)` is safe to show as is."""
+    """A failure the user can act on. `str(err)` names the thing and the reason and is safe to
+    show as is. `remedy`, when set, names what fixes it (one of REMEDIES); each surface says how
+    in its own words (the CLI: which command to run), so nothing here names a command or a flag."""
+
+    remedy: str = ""
+
+    def __init__(self, message: str, *, remedy: str | None = None):
+        super().__init__(message)
+        if remedy is not None:
+            self.remedy = remedy
+
+
+# What a remedy asks the user to do, for the surfaces to phrase.
+REMEDIES = ("index", "rebuild", "rebuild-or-model", "install-model", "model-wheel")
 
 
 class IndexLockedError(NewsbotError):
@@ -11,6 +24,8 @@ class IndexLockedError(NewsbotError):
 
 class EmbedderMismatchError(NewsbotError):
     """The index was built with a different embedding model than the one configured."""
+
+    remedy = "rebuild-or-model"
 
 
 class IndexUnavailableError(NewsbotError):
@@ -24,9 +39,13 @@ class MissingExtraError(NewsbotError):
 class NotIndexedError(NewsbotError):
     """Nothing has been indexed in this data folder yet."""
 
+    remedy = "index"
+
 
 class DamagedIndexError(NewsbotError):
-    """The index on disk is missing or corrupt; `newsbot index --rebuild` recovers it."""
+    """The index on disk is missing or corrupt; rebuilding it recovers it."""
+
+    remedy = "rebuild"
 
 
 class DataFolderError(NewsbotError):

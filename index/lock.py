@@ -15,7 +15,7 @@ from index.errors import IndexLockedError
 def index_lock(data_dir: Path) -> Iterator[None]:
     from index import datadir
 
-    datadir.check_writable(data_dir, "`newsbot index` cannot update the index")
+    datadir.check_writable(data_dir, "the index cannot be updated")
     path = data_dir / "index.lock"
     with open(path, "a+") as fh:
         try:
@@ -24,7 +24,7 @@ def index_lock(data_dir: Path) -> Iterator[None]:
             fh.seek(0)
             holder = fh.read().strip() or "unknown"
             raise IndexLockedError(
-                f"another `newsbot index` (pid {holder}) is updating {data_dir}; "
+                f"another indexing process (pid {holder}) is updating {data_dir}; "
                 "wait for it to finish and run this again"
             ) from None
         fh.seek(0)

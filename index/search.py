@@ -29,7 +29,7 @@ from index.store import ChunkStore
 log = logging.getLogger(__name__)
 
 # Weight of BM25 in the fused score; dense gets the rest. Chosen on the development data
-# (see benchmarks/tune_search.py and the README).
+# (benchmarks/bench_retrieval.py; figures in the README).
 BM25_WEIGHT = 0.6
 # Share of the dense side given to the chunk's best sentence (the rest to the chunk's vector).
 SENTENCE_WEIGHT = 0.5

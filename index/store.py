@@ -136,7 +136,7 @@ def open_client(
 
     chroma_dir = data_dir / "chroma"
     if write:
-        datadir.check_writable(data_dir, "`newsbot index` cannot update the index")
+        datadir.check_writable(data_dir, "the index cannot be updated")
         if not chroma_dir.exists() and datadir.was_built(data_dir) and not rebuild:
             log.warning(
                 "the index in %s was missing (its chroma folder is gone); building it again", data_dir
@@ -144,10 +144,9 @@ def open_client(
     elif not chroma_dir.exists():
         if datadir.was_built(data_dir):
             raise DamagedIndexError(
-                f"the index in {data_dir} is missing: its chroma folder was deleted or moved; "
-                "run `newsbot index --rebuild` to build it again"
+                f"the index in {data_dir} is missing: its chroma folder was deleted or moved"
             )
-        raise NotIndexedError("no articles indexed yet: run `newsbot index`")
+        raise NotIndexedError("no articles indexed yet")
 
     def persistent(path: Path) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
@@ -177,8 +176,7 @@ def open_client(
             SharedSystemClient.clear_system_cache()  # Chroma caches the failed client per path
             return persistent(chroma_dir)
         raise DamagedIndexError(
-            f"the index in {data_dir} is damaged and cannot be opened ({type(err).__name__}); "
-            "run `newsbot index --rebuild` to rebuild it"
+            f"the index in {data_dir} is damaged and cannot be opened ({type(err).__name__})"
         ) from err
 
 
@@ -211,8 +209,7 @@ class ChunkStore:
         built_with = (self.col.metadata or {}).get("newsbot_model")
         if built_with != embedder_name or (self.col.metadata or {}).get("newsbot_dim") != dim:
             raise EmbedderMismatchError(
-                f"collection {self.name} was built with {built_with}, not {embedder_name}: "
-                "run `newsbot index --rebuild`"
+                f"collection {self.name} was built with {built_with}, not {embedder_name}"
             )
 
     def _existing(self, client: Any) -> Any:
@@ -224,10 +221,9 @@ class ChunkStore:
             built_with = (other.metadata or {}).get("newsbot_model")
             raise EmbedderMismatchError(
                 f"the index was built with the embedding model {built_with}, "
-                f"but the configured model is {self.embedder_name}: run `newsbot index --rebuild` "
-                "(or set NEWSBOT_EMBED_MODEL back)"
+                f"but the configured model is {self.embedder_name}"
             )
-        raise NotIndexedError("no articles indexed yet: run `newsbot index`")
+        raise NotIndexedError("no articles indexed yet")
 
     @contextmanager
     def guard(self) -> Iterator[None]:
@@ -270,8 +266,7 @@ class ChunkStore:
         if not ok:
             where = f" in {self.location}" if self.location else ""
             raise DamagedIndexError(
-                f"the index{where} is damaged: its vector index cannot find its own chunks; "
-                "run `newsbot index --rebuild` to rebuild it"
+                f"the index{where} is damaged: its vector index cannot find its own chunks"
             )
 
     # --- reading ----------------------------------------------------------------------------
@@ -315,6 +310,10 @@ class ChunkStore:
     def version(self) -> int:
         return int((self.col.metadata or {}).get("newsbot_version", 0))
 
+    def updated_at(self) -> str:
+        """When a sync last changed the collection (ISO 8601), "" before the first one."""
+        return str((self.col.metadata or {}).get("newsbot_updated_at", ""))
+
     def refresh_version(self) -> int:
         """The version as stored now (another process may have synced since we opened it)."""
         try:
@@ -324,7 +323,7 @@ class ChunkStore:
             raise
         except Exception as err:  # the collection was dropped (rebuild) or the store is gone
             raise NewsbotError(
-                "the index changed underneath this process and cannot be read; run `newsbot index`"
+                "the index changed underneath this process and cannot be read", remedy="index"
             ) from err
         return self.version()
 

@@ -17,9 +17,7 @@ from bot.extractive import ExtractiveAnswerer
 from bot.repl import Repl
 from index.articles import read_article_text
 from index.errors import NewsbotError
-from index.search import Searcher
-from index.store import ChunkStore, open_client
-from index.sync import sync_folder
+from index.indexer import Index
 from tests.conftest import ROOT, cli_env, newsbot
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import OTHER, STORY
@@ -164,13 +162,15 @@ def test_templates_load_strictly(tmp_path: Path) -> None:
 
 
 def test_repl_transcript(articles: Path, data: Path) -> None:
+    """The REPL as the CLI wires it: the real index behind /articles and /reindex."""
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
-    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
-    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
-    answerer = ExtractiveAnswerer(Searcher(store, HashEmbedder()))
+    index = Index(data, HashEmbedder())
+    index.sync(articles, max_bytes=5_000_000)
+    answerer = ExtractiveAnswerer(index.searcher())
     inputs = iter(
         ["/help", "Who led the ferry campaign?", "/sources", "and what did opponents want?", "", "/articles",
-         "/nope", "<ctrl-c>", "/reindex", "Who is the police chief of Harbour?"]
+         "/nope", "<ctrl-c>", "<new article>", "/reindex", "What does the zoo's zebra enclosure hold?",
+         "/articles", "Who is the police chief of Harbour?"]
     )  # fmt: skip
 
     def read_line(prompt: str) -> str:
@@ -179,16 +179,26 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
             raise EOFError
         if line == "<ctrl-c>":
             raise KeyboardInterrupt  # Ctrl-C on a line drops it and the session goes on
+        if line == "<new article>":  # an article arrives while the REPL is open
+            (articles / "zoo.txt").write_text(
+                "Zoo opens zebra enclosure\n\nThe city zoo opened a zebra enclosure that holds six zebras.\n",
+                encoding="utf-8",
+            )
+            return ""
         return line
 
     out = io.StringIO()
-    reindexed: list[bool] = []
 
     def reindex() -> str:
-        reindexed.append(True)
-        return "1 articles: 0 added, 0 updated, 0 deleted, 1 unchanged, 0 skipped; 0 chunks embedded in 0.0 s"
+        return index.sync(articles, max_bytes=5_000_000).summary()
 
-    repl = Repl(answerer, Console(file=out, width=120, color_system=None), read_line, reindex)
+    repl = Repl(
+        answerer,
+        Console(file=out, width=120, color_system=None),
+        read_line,
+        reindex=reindex,
+        articles=index.articles,
+    )
     assert repl.run() == 0
     transcript = out.getvalue()
     assert "/sources   full passages" in transcript
@@ -197,6 +207,9 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
     assert "sea wall" in transcript  # the follow-up used the conversation
     assert "ferry.txt  Harbour council backs ferry link" in transcript and "1 articles indexed" in transcript
     assert "unknown command /nope" in transcript
-    assert reindexed == [True] and "1 unchanged" in transcript
+    # /reindex really synced: the new article is counted, listed and answered from.
+    assert "2 articles: 1 added, 0 updated, 0 deleted, 1 unchanged, 0 skipped" in transcript
+    assert "zoo.txt  Zoo opens zebra enclosure" in transcript and "2 articles indexed" in transcript
+    assert "six zebras" in transcript
     assert "I couldn't find that in the indexed articles." in transcript
     assert transcript.rstrip().endswith("bye")

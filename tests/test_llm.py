@@ -175,7 +175,9 @@ def test_repl_streams_tokens_then_shows_sources(fake: FakeLLM, llm_answerer: LLM
         return line
 
     out = io.StringIO()
-    Repl(llm_answerer, Console(file=out, width=120, color_system=None), read_line, lambda: "").run()
+    Repl(
+        llm_answerer, Console(file=out, width=120, color_system=None), read_line, reindex=str, articles=list
+    ).run()
     transcript = out.getvalue()
     assert fake.requests[0]["stream"] is True
     streamed, final = transcript.split("Sources", 1)[0], transcript

@@ -26,9 +26,7 @@ from bot.slack.http_guard import guarded
 from bot.slack.service import SlackService
 from bot.slack.state import SlackState
 from index.errors import NewsbotError
-from index.search import Searcher
-from index.store import ChunkStore, open_client
-from index.sync import sync_folder
+from index.indexer import Index
 from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import STORY
@@ -110,14 +108,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _index(tmp_path: Path) -> Index:
+    return Index(tmp_path / "data", HashEmbedder())
+
+
 def _answerer(tmp_path: Path) -> ExtractiveAnswerer:
-    articles, data = tmp_path / "articles", tmp_path / "data"
+    articles = tmp_path / "articles"
     articles.mkdir(exist_ok=True)
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
     (articles / "pings.txt").write_text(PINGS, encoding="utf-8")
-    sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
-    store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
-    return ExtractiveAnswerer(Searcher(store, HashEmbedder()))
+    index = _index(tmp_path)
+    index.sync(articles, max_bytes=5_000_000)
+    return ExtractiveAnswerer(index.searcher())
 
 
 async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_kw: Any) -> Env:
@@ -128,7 +130,7 @@ async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_
         slack_api_url=fake.base_url,
     )
     state_path = tmp_path / "slack.sqlite3"
-    service = SlackService(answerer, SlackState(state_path), **service_kw)
+    service = SlackService(answerer, SlackState(state_path), index_stats=_index(tmp_path).stats, **service_kw)
     port = _free_port()
     runner = web.AppRunner(guarded(build_app(settings, service).server(port=port, path=EVENTS_PATH).web_app))
     await runner.setup()
@@ -465,7 +467,9 @@ async def test_invalid_token_is_one_clear_line(fake: FakeSlack, tmp_path: Path) 
     settings = replace(
         Settings.load(env={}, dotenv=None), slack_bot_token="xoxb-wrong", slack_api_url=fake.base_url
     )
-    app = build_app(settings, SlackService(_answerer(tmp_path), SlackState(tmp_path / "s.sqlite3")))
+    answerer = _answerer(tmp_path)
+    service = SlackService(answerer, SlackState(tmp_path / "s.sqlite3"), index_stats=_index(tmp_path).stats)
+    app = build_app(settings, service)
     with pytest.raises(NewsbotError, match=r"SLACK_BOT_TOKEN was rejected by Slack \(invalid_auth\)"):
         await check_token(app)
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.errors import explain
 from index.errors import EmbedderMismatchError, NewsbotError
 from index.store import ChunkStore, open_client
 from index.sync import SyncReport, sync_folder
@@ -133,7 +134,10 @@ def test_one_collection_per_model_and_a_clear_mismatch_error(articles: Path, dat
     with pytest.raises(EmbedderMismatchError) as err:
         ChunkStore(open_client(data), OtherHashEmbedder.name, OtherHashEmbedder.dim, create=False)
     message = str(err.value)
-    assert "fake-hash-64" in message and "fake-other-64" in message and "newsbot index --rebuild" in message
+    assert "fake-hash-64" in message and "fake-other-64" in message
+    # The index names the problem; the CLI adds how to fix it.
+    assert "newsbot" not in message and err.value.remedy == "rebuild-or-model"
+    assert explain(err.value).endswith("run `newsbot index --rebuild` (or set NEWSBOT_EMBED_MODEL back)")
     # Indexing with the other model builds its own collection; vectors never mix.
     _sync(articles, data, OtherHashEmbedder())
     client = open_client(data)
@@ -142,8 +146,9 @@ def test_one_collection_per_model_and_a_clear_mismatch_error(articles: Path, dat
 
 
 def test_nothing_indexed_yet_says_to_run_index(data: Path) -> None:
-    with pytest.raises(NewsbotError, match="no articles indexed yet: run `newsbot index`"):
+    with pytest.raises(NewsbotError, match="no articles indexed yet") as err:
         ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
+    assert explain(err.value) == "no articles indexed yet: run `newsbot index`"
 
 
 def test_version_counter_bumps_only_on_change(articles: Path, data: Path) -> None:

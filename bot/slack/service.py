@@ -16,11 +16,13 @@ from typing import Any
 
 from bot import prompts
 from bot.answer import Answer, Answerer
+from bot.errors import explain
 from bot.question import MAX_QUESTION_CHARS
 from bot.slack.blocks import answer_blocks, escape, fallback_text
 from bot.slack.ratelimit import UserRateLimit
 from bot.slack.state import SlackState
 from index.errors import NewsbotError
+from index.indexer import IndexStats
 
 log = logging.getLogger(__name__)
 # Streaming edits go out at most this often (chat.update is rate limited per channel).
@@ -57,12 +59,14 @@ class SlackService:
         answerer: Answerer,
         state: SlackState,
         *,
+        index_stats: Callable[[], IndexStats],
         allowed_channels: frozenset[str] = frozenset(),
         user_rate: int = 20,
         thread_replies: bool = True,
     ):
         self.answerer = answerer
         self.state = state
+        self.index_stats = index_stats
         self.allowed_channels = allowed_channels
         self.limiter = UserRateLimit(user_rate)
         self.thread_replies = thread_replies
@@ -104,7 +108,7 @@ class SlackService:
         try:
             answer, payload = await self.answer_payload(question, history, on_token)
         except NewsbotError as err:  # a bad question, the index unavailable: safe, clear messages
-            return Reply(escape(str(err)))
+            return Reply(escape(explain(err)))
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("answering in %s failed (reference %s)", channel, ref)
@@ -221,14 +225,6 @@ class SlackService:
         reply = task.result()
         await client.chat_update(channel=place.channel, ts=ts, text=reply.text, blocks=reply.blocks or [])
         return reply
-
-    def home_stats(self) -> tuple[int, list[tuple[str, str]], str]:
-        store = self.answerer.searcher.store
-        states = list(store.article_states().values())
-        newest = sorted(states, key=lambda s: s.published_at or s.indexed_at, reverse=True)[:5]
-        store.refresh_version()
-        updated = str((store.col.metadata or {}).get("newsbot_updated_at", ""))
-        return len(states), [(s.title, s.published_at) for s in newest], updated
 
     async def _react(self, method: Any, place: Place) -> None:
         try:

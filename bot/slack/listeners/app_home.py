@@ -16,5 +16,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     async def on_home(event: dict[str, Any], client: Any) -> None:
         if event.get("tab", "home") != "home":
             return
-        count, newest, updated = await asyncio.to_thread(service.home_stats)
-        await client.views_publish(user_id=event["user"], view=home_view(count, newest, updated))
+        stats = await asyncio.to_thread(service.index_stats)
+        await client.views_publish(
+            user_id=event["user"], view=home_view(stats.articles, stats.newest, stats.updated_at)
+        )
