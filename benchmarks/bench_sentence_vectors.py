@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import DEV_ARTICLES, ROOT, SHARED, WORK
 
 from bot import evaluate
-from bot.runtime import open_searcher
+from bot.runtime import index_for
 from bot.settings import Settings
 
 CORPORA = {
@@ -38,9 +38,9 @@ def main() -> int:
         if not (work / "data").is_dir():
             raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
         items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / "sv" / name) if i.answerable]
-        searcher = open_searcher(
+        searcher = index_for(
             replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
-        )
+        ).searcher()
         embedder = searcher.embedder
         hits = {"pooled": 0, "separate": 0}
         texts: dict[str, np.ndarray] = {}

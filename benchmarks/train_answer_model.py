@@ -40,10 +40,8 @@ from bot.answerability import MODEL_FILE, QUESTION_FEATURES, AnswerModel, Linear
 from bot.evidence import SENTENCE_FEATURES
 from bot.extractive import ExtractiveAnswerer
 from bot.quote import choose, lacks_what_was_asked, sentences_to_quote
-from bot.runtime import embedder_for, open_searcher
+from bot.runtime import index_for
 from bot.settings import Settings
-from index.store import open_client
-from index.sync import sync_folder
 
 SQUAD = SHARED / "data" / "squad2" / "cs224n_dev-v2.0.json"
 RESULTS = ROOT / "benchmarks" / "results" / "answer_model.json"
@@ -75,17 +73,14 @@ class Row:
 def build_corpus(name: str, source: Path, work: Path) -> tuple[list[evaluate.Item], Settings]:
     items = evaluate.load_squad(source, DEV_ARTICLES, work / "articles")
     settings = replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
-    embedder = embedder_for(settings)
-    report = sync_folder(
-        settings.articles, open_client(settings.data, write=True), embedder, max_bytes=settings.max_file_bytes
-    )
+    report = index_for(settings).sync(settings.articles, max_bytes=settings.max_file_bytes)
     print(f"{name}: {report.summary()}", flush=True)
     return items, settings
 
 
 def gather(name: str, items: list[evaluate.Item], settings: Settings, top_k: int) -> list[Row]:
     placeholder = _placeholder_model()
-    answerer = ExtractiveAnswerer(open_searcher(settings), top_k=top_k, model=placeholder)
+    answerer = ExtractiveAnswerer(index_for(settings).searcher(), top_k=top_k, model=placeholder)
     rows = []
     swaps = topic_swaps(items, answerer, settings.articles)
     for item in items + swaps:
