@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,7 +39,7 @@ def main() -> int:
             raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
         items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / "ret" / name) if i.answerable]
         searcher = index_for(
-            replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
+            Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
         ).searcher()
         for bm25 in (float(x) for x in args.bm25.split(",")):
             for sentence in (float(x) for x in args.sentence.split(",")):

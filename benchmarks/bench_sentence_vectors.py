@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ def main() -> int:
             raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
         items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / "sv" / name) if i.answerable]
         searcher = index_for(
-            replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
+            Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
         ).searcher()
         embedder = searcher.embedder
         hits = {"pooled": 0, "separate": 0}

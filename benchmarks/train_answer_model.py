@@ -24,7 +24,7 @@ import json
 import re
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ class Row:
 
 def build_corpus(name: str, source: Path, work: Path) -> tuple[list[evaluate.Item], Settings]:
     items = evaluate.load_squad(source, DEV_ARTICLES, work / "articles")
-    settings = replace(Settings.load(dotenv=None), articles=work / "articles", data=work / "data")
+    settings = Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
     report = index_for(settings).sync(settings.articles, max_bytes=settings.max_file_bytes)
     print(f"{name}: {report.summary()}", flush=True)
     return items, settings

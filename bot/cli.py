@@ -219,7 +219,7 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.service import SlackService
     from bot.slack.state import SlackState
 
-    http = args.http or not settings.slack_app_token
+    http = args.http or not settings.slack_app_token.get_secret_value()
     check_settings(settings, http)
     index = index_for(settings)
     service = SlackService(
@@ -246,7 +246,6 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import replace
 
     from bot import evaluate
     from bot.runtime import open_answerer
@@ -257,7 +256,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsbotError("--format squad2 needs --articles-filter with one or more article titles")
         work = evaluate.squad_workdir(settings.data, args.file, titles)
         items = evaluate.load_squad(args.file, titles, work / "articles")
-        settings = replace(settings, articles=work / "articles", data=work / "data")
+        settings = settings.but(articles=work / "articles", data=work / "data")
         from bot.runtime import index_for
 
         log.info(

@@ -34,11 +34,11 @@ def make_llm(settings: Settings) -> Any | None:
     common = {"temperature": settings.llm_temperature, "max_tokens": settings.llm_max_tokens}
     if provider in ("openai", "anthropic"):  # hosted APIs: a key is required
         key_name, key = (
-            ("OPENAI_API_KEY", settings.openai_api_key)
+            ("OPENAI_API_KEY", settings.openai_api_key.get_secret_value())
             if provider == "openai"
-            else ("ANTHROPIC_API_KEY", settings.anthropic_api_key)
+            else ("ANTHROPIC_API_KEY", settings.anthropic_api_key.get_secret_value())
         )
-        key = settings.llm_api_key or key
+        key = settings.llm_api_key.get_secret_value() or key
         if not key:
             raise NewsbotError(f"NEWSBOT_LLM={spec} needs {key_name} (or NEWSBOT_LLM_API_KEY)")
         module, name = {"openai": ("openai", "OpenAI"), "anthropic": ("anthropic", "Anthropic")}[provider]
@@ -59,7 +59,9 @@ def make_llm(settings: Settings) -> Any | None:
     return cls(
         model=model,
         api_base=settings.llm_base_url,
-        api_key=settings.llm_api_key or settings.openai_api_key or "not-needed",
+        api_key=settings.llm_api_key.get_secret_value()
+        or settings.openai_api_key.get_secret_value()
+        or "not-needed",
         is_chat_model=True,
         context_window=8192,
         timeout=settings.llm_timeout,

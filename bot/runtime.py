@@ -11,14 +11,17 @@ from index.store import ChromaServer
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    return make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key)
+    return make_embedder(settings.embed_model, settings.cache_dir, settings.openai_api_key.get_secret_value())
 
 
 def chroma_server(settings: Settings) -> ChromaServer | None:
     if not settings.chroma_host:
         return None
     return ChromaServer(
-        settings.chroma_host, settings.chroma_port, settings.chroma_ssl, settings.chroma_auth_token
+        settings.chroma_host,
+        settings.chroma_port,
+        settings.chroma_ssl,
+        settings.chroma_auth_token.get_secret_value(),
     )
 
 

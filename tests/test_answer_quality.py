@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,8 +127,7 @@ def test_llm_mode_reads_the_passages_for_a_reworded_question(
     seed: ExtractiveAnswerer, fake_llm: FakeLLM
 ) -> None:
     """The offline check used to refuse this one before the LLM could read the passage naming him."""
-    settings = replace(
-        Settings.load(env={}, dotenv=None),
+    settings = Settings.load(env={}, dotenv=None).but(
         llm="openai-compatible:fake-model",
         llm_base_url=fake_llm.base_url,
         llm_timeout=5.0,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +44,7 @@ def llm_answerer(fake: FakeLLM, articles: Path, data: Path) -> LLMAnswerer:
     (articles / "gossip.txt").write_text(INJECTION, encoding="utf-8")
     sync_folder(articles, open_client(data, write=True), HashEmbedder(), max_bytes=5_000_000)
     store = ChunkStore(open_client(data), HashEmbedder.name, HashEmbedder.dim, create=False)
-    settings = replace(
-        Settings.load(env={}, dotenv=None),
+    settings = Settings.load(env={}, dotenv=None).but(
         llm="openai-compatible:fake-model",
         llm_base_url=fake.base_url,
         llm_timeout=1.0,
@@ -188,13 +186,13 @@ def test_repl_streams_tokens_then_shows_sources(fake: FakeLLM, llm_answerer: LLM
 def test_provider_errors_are_one_clear_line() -> None:
     base = Settings.load(env={}, dotenv=None)
     with pytest.raises(NewsbotError, match="needs OPENAI_API_KEY"):
-        make_llm(replace(base, llm="openai:gpt-4o-mini"))
+        make_llm(base.but(llm="openai:gpt-4o-mini"))
     with pytest.raises(NewsbotError, match="needs NEWSBOT_LLM_BASE_URL"):
-        make_llm(replace(base, llm="openai-compatible:llama3"))
+        make_llm(base.but(llm="openai-compatible:llama3"))
     with pytest.raises(NewsbotError, match="not a provider newsbot knows"):
-        make_llm(replace(base, llm="cohere:command"))
+        make_llm(base.but(llm="cohere:command"))
     with pytest.raises(MissingExtraError, match=r"pip install 'newsbot\[anthropic\]'"):
-        make_llm(replace(base, llm="anthropic:claude-3-5-haiku", anthropic_api_key="x"))
+        make_llm(base.but(llm="anthropic:claude-3-5-haiku", anthropic_api_key="x"))
     assert make_llm(base) is None
 
 

@@ -1,4 +1,4 @@
-"""Settings: .env, then environment, then flags; bad values are named."""
+"""Settings: .env, then environment, then flags; bad values are named; secrets stay masked."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import Settings, markdown_table
 from index.errors import NewsbotError
+from tests.conftest import ROOT
 
 
 def test_precedence_dotenv_then_environment_then_flags(tmp_path: Path) -> None:
@@ -22,17 +23,68 @@ def test_precedence_dotenv_then_environment_then_flags(tmp_path: Path) -> None:
 def test_defaults_run_offline() -> None:
     s = Settings.load(env={"HOME": "/home/u"}, dotenv=None)
     assert s.articles == Path("seeds") and s.data == Path(".newsbot") and s.embed_model == "minilm"
+    assert s.llm == "none" and not s.chroma_host and s.secrets() == []
     assert s.cache_dir == Path("/home/u/.cache/newsbot")
     assert Settings.load(env={"XDG_CACHE_HOME": "/c"}, dotenv=None).cache_dir == Path("/c/newsbot")
     assert s.max_file_bytes == 5 * 1024 * 1024
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "0"])
-def test_bad_number_names_the_setting(value: str) -> None:
-    with pytest.raises(NewsbotError, match="NEWSBOT_MAX_FILE_MB"):
-        Settings.load(env={"NEWSBOT_MAX_FILE_MB": value}, dotenv=None)
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("NEWSBOT_MAX_FILE_MB", "abc", "is not a number"),
+        ("NEWSBOT_MAX_FILE_MB", "-1", "must be greater than 0"),
+        ("NEWSBOT_MAX_FILE_MB", "0", "must be greater than 0"),
+        ("NEWSBOT_SLACK_USER_RATE", "2.5", "must be a whole number"),
+        ("CHROMA_PORT", "0", "must be greater than 0"),
+        ("NEWSBOT_LLM_TEMPERATURE", "3", "less than or equal to 2"),
+        ("CHROMA_SSL", "maybe", "boolean"),
+        ("SLACK_API_URL", "slack.com/api", "must start with http:// or https://"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str, says: str) -> None:
+    with pytest.raises(NewsbotError) as err:
+        Settings.load(env={variable: value}, dotenv=None)
+    message = str(err.value)
+    assert message.startswith(f"{variable}={value!r}") and says in message and "\n" not in message
 
 
-def test_redacted_masks_secrets() -> None:
-    s = Settings.load(env={"OPENAI_API_KEY": "sk-secret-value"}, dotenv=None)
-    assert "sk-secret-value" not in str(s.redacted()) and s.redacted()["openai_api_key"] == "***"
+def test_values_are_parsed() -> None:
+    s = Settings.load(
+        env={
+            "SLACK_ALLOWED_CHANNELS": " C1, C2 ,,",
+            "NEWSBOT_SLACK_THREAD_REPLIES": "off",
+            "CHROMA_SSL": "yes",
+            "SLACK_API_URL": "http://localhost:9/api",
+            "NEWSBOT_LLM_MAX_TOKENS": "100",
+        },
+        dotenv=None,
+    )
+    assert s.slack_allowed_channels == frozenset({"C1", "C2"})
+    assert s.slack_thread_replies is False and s.chroma_ssl is True
+    assert s.slack_api_url == "http://localhost:9/api/" and s.llm_max_tokens == 100
+
+
+def test_secrets_are_masked_everywhere_but_where_they_are_used() -> None:
+    s = Settings.load(env={"OPENAI_API_KEY": "sk-secret-value", "SLACK_BOT_TOKEN": "xoxb-1"}, dotenv=None)
+    assert "sk-secret-value" not in repr(s) and "sk-secret-value" not in str(s.model_dump())
+    assert s.openai_api_key.get_secret_value() == "sk-secret-value"
+    assert sorted(s.secrets()) == ["sk-secret-value", "xoxb-1"]  # for the log filter
+    with pytest.raises(NewsbotError) as err:
+        Settings.load(env={"SLACK_BOT_TOKEN": "xoxb-1", "CHROMA_PORT": "x"}, dotenv=None)
+    assert "xoxb-1" not in str(err.value)
+
+
+def test_but_validates_what_it_changes() -> None:
+    s = Settings.load(env={}, dotenv=None)
+    assert s.but(slack_bot_token="xoxb-2").slack_bot_token.get_secret_value() == "xoxb-2"
+    with pytest.raises(ValueError):
+        s.but(max_file_mb=-1)
+
+
+def test_readme_configuration_table_is_generated_from_the_settings() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, (
+        "README's configuration table differs from the settings: paste "
+        "`python -c 'from bot.settings import markdown_table; print(markdown_table())'`"
+    )

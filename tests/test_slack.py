@@ -9,7 +9,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +123,7 @@ def _answerer(tmp_path: Path) -> ExtractiveAnswerer:
 
 
 async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_kw: Any) -> Env:
-    settings = replace(
-        Settings.load(env={}, dotenv=None),
+    settings = Settings.load(env={}, dotenv=None).but(
         slack_bot_token=VALID_TOKEN,
         slack_signing_secret=SECRET,
         slack_api_url=fake.base_url,
@@ -464,8 +463,8 @@ async def test_socket_mode_mention_is_acked_and_answered(fake: FakeSlack, tmp_pa
 
 
 async def test_invalid_token_is_one_clear_line(fake: FakeSlack, tmp_path: Path) -> None:
-    settings = replace(
-        Settings.load(env={}, dotenv=None), slack_bot_token="xoxb-wrong", slack_api_url=fake.base_url
+    settings = Settings.load(env={}, dotenv=None).but(
+        slack_bot_token="xoxb-wrong", slack_api_url=fake.base_url
     )
     answerer = _answerer(tmp_path)
     service = SlackService(answerer, SlackState(tmp_path / "s.sqlite3"), index_stats=_index(tmp_path).stats)
@@ -514,8 +513,7 @@ async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSl
 
     llm_server = FakeLLM().start()
     extractive = _answerer(tmp_path)
-    settings = replace(
-        Settings.load(env={}, dotenv=None),
+    settings = Settings.load(env={}, dotenv=None).but(
         llm="openai-compatible:fake",
         llm_base_url=llm_server.base_url,
         llm_timeout=10.0,

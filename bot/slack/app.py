@@ -28,7 +28,7 @@ def web_client(settings: Settings) -> Any:
 
     # Bounded retries: 429 honours Retry-After; 5xx and dropped connections back off.
     return AsyncWebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=[
@@ -51,8 +51,8 @@ def build_app(settings: Settings, service: SlackService) -> AsyncApp:
         bolt_log.addFilter(_not_token_warning)
     app = AsyncApp(
         client=web_client(settings),
-        signing_secret=settings.slack_signing_secret or None,
-        request_verification_enabled=bool(settings.slack_signing_secret),
+        signing_secret=settings.slack_signing_secret.get_secret_value() or None,
+        request_verification_enabled=bool(settings.slack_signing_secret.get_secret_value()),
         logger=bolt_log,
     )
 
@@ -83,13 +83,13 @@ async def recover(app: AsyncApp, service: SlackService) -> int:
 
 
 def check_settings(settings: Settings, http: bool) -> None:
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token.get_secret_value():
         raise NewsbotError(
             "SLACK_BOT_TOKEN is not set: create the app from manifest.yaml and put its tokens in .env"
         )
-    if http and not settings.slack_signing_secret:
+    if http and not settings.slack_signing_secret.get_secret_value():
         raise NewsbotError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it")
-    if not http and not settings.slack_app_token:
+    if not http and not settings.slack_app_token.get_secret_value():
         raise NewsbotError("SLACK_APP_TOKEN is not set: Socket Mode needs it (or run `newsbot slack --http`)")
 
 
@@ -130,6 +130,6 @@ async def serve(settings: Settings, service: SlackService, *, http: bool, port: 
     else:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         log.warning("newsbot (%s) connected to Slack in Socket Mode", bot_user)
         await handler.start_async()
