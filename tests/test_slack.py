@@ -102,6 +102,30 @@ def mention(text: str, ts: str, channel: str = "C1", thread_ts: str | None = Non
     return event
 
 
+class LoopCheckedState(SlackState):
+    """The real state file, noting every call made on the event loop's thread: SQLite may wait
+    up to 30 s on another replica's lock, and the loop must keep acknowledging Slack."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.on_loop: list[str] = []
+
+    def __getattribute__(self, name: str) -> Any:
+        attr = super().__getattribute__(name)
+        if name.startswith("_") or name not in vars(SlackState) or not callable(attr):
+            return attr
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                object.__getattribute__(self, "on_loop").append(name)
+            except RuntimeError:  # no loop in this thread: a worker thread, as it should be
+                pass
+            return attr(*args, **kwargs)
+
+        return checked
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,7 +153,7 @@ async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_
         slack_api_url=fake.base_url,
     )
     state_path = tmp_path / "slack.sqlite3"
-    service = SlackService(answerer, SlackState(state_path), index_stats=_index(tmp_path).stats, **service_kw)
+    service = SlackService(answerer, LoopCheckedState(state_path), index_stats=_index(tmp_path).stats, **service_kw)
     port = _free_port()
     runner = web.AppRunner(guarded(build_app(settings, service).server(port=port, path=EVENTS_PATH).web_app))
     await runner.setup()
@@ -150,6 +174,9 @@ async def env(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Env]:
     started = await _start(fake, tmp_path, _answerer(tmp_path))
     yield started
     await started.runner.cleanup()
+    state = started.service.state
+    assert isinstance(state, LoopCheckedState)
+    assert state.on_loop == [], f"SQLite called on the event loop: {state.on_loop}"
 
 
 def _posted_text(call: dict[str, Any]) -> str:
@@ -278,7 +305,7 @@ async def test_feedback_and_full_passages_buttons(env: Env) -> None:
         if len(env.fake.responses) >= 2:
             break
         await asyncio.sleep(0.02)
-    [(user, vote, question, answer)] = env.service.state.feedback()
+    [(user, vote, question, answer)] = await asyncio.to_thread(env.service.state.feedback)
     assert (user, vote, question) == ("U7", "down", "Who led the ferry campaign?") and "Adeyemi" in answer
     passages = next(r for r in env.fake.responses if r["key"] == "show_passages")
     assert passages["response_type"] == "ephemeral" and "who led the campaign" in json.dumps(passages)

@@ -62,7 +62,7 @@ def build_app(settings: Settings, service: SlackService) -> AsyncApp:
     async def journal(body: dict[str, Any], next: Any) -> None:
         event = body.get("event") or {}
         if body.get("type") == "event_callback" and event.get("type") in JOURNALED and body.get("event_id"):
-            service.state.receive(str(body["event_id"]), body)
+            await service.journal(body)
         await next()
 
     register_all(app, service)
@@ -73,13 +73,11 @@ async def recover(app: AsyncApp, service: SlackService) -> int:
     """Answer the events a dead process acknowledged but never finished; returns how many."""
     from slack_bolt.request.async_request import AsyncBoltRequest
 
-    orphans = service.state.orphans()
-    for event_id, body in orphans:
-        log.warning("answering event %s, acknowledged before a restart", event_id)
-        service.recovering.add(event_id)
+    async def dispatch(body: dict[str, Any]) -> Any:
         # Dispatched as Socket Mode so it is not re-verified: it was verified when it arrived.
-        await app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
-    return len(orphans)
+        return await app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+
+    return await service.recover(dispatch)
 
 
 def check_settings(settings: Settings, http: bool) -> None:

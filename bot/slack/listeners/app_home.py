@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,7 +15,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     async def on_home(event: dict[str, Any], client: Any) -> None:
         if event.get("tab", "home") != "home":
             return
-        stats = await asyncio.to_thread(service.index_stats)
+        stats = await service.home_stats()
         await client.views_publish(
             user_id=event["user"], view=home_view(stats.articles, stats.newest, stats.updated_at)
         )

@@ -13,7 +13,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
         if event.get("bot_id") or event.get("subtype") or not event.get("user") or not event.get("channel"):
-            return service.skip(body)
+            return await service.skip(body)
         channel, ts = event["channel"], event["ts"]
         thread = event.get("thread_ts") or ts
         place = Place(channel, thread, history_key=thread, message_ts=ts)

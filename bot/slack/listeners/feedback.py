@@ -18,7 +18,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     ) -> None:
         await ack()
         vote = "up" if action["action_id"] == "feedback_up" else "down"
-        if service.state.record_feedback(action.get("value", ""), body.get("user", {}).get("id", ""), vote):
+        if await service.record_feedback(action.get("value", ""), body.get("user", {}).get("id", ""), vote):
             await respond(
                 response_type="ephemeral",
                 replace_original=False,

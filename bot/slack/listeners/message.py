@@ -17,7 +17,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     ) -> None:
         # Edits, deletions, joins and bot posts all carry a subtype or a bot_id: never answer them.
         if event.get("subtype") or event.get("bot_id") or event.get("user") in (None, context.bot_user_id):
-            return service.skip(body)
+            return await service.skip(body)
         channel, ts, text = event["channel"], event["ts"], event.get("text", "")
         thread = event.get("thread_ts")
         if event.get("channel_type") == "im":
@@ -26,9 +26,9 @@ def register(app: AsyncApp, service: SlackService) -> None:
             mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in text
             if not thread or thread == ts or mentioned:
                 # Top-level chatter is not for us; a mention is the app_mention listener's.
-                return service.skip(body)
-            if not service.thread_replies or not service.state.has_thread(channel, thread):
-                return service.skip(body)
+                return await service.skip(body)
+            if not await service.follows_thread(channel, thread):
+                return await service.skip(body)
             place = Place(channel, thread, history_key=thread, message_ts=ts)
         keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}", event.get("client_msg_id", ""))
         await service.ask(client, event["user"], text, place, keys, body.get("event_id", ""))

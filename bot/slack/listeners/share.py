@@ -17,7 +17,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     ) -> None:
         await ack()
         answer_id = action.get("value", "")
-        stored = service.state.answer(answer_id)
+        stored = await service.stored_answer(answer_id)
         channel = (body.get("channel") or {}).get("id")
         if not stored or not channel or not service.allowed(channel):
             return

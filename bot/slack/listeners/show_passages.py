@@ -14,7 +14,7 @@ def register(app: AsyncApp, service: SlackService) -> None:
     @app.action("show_passages")
     async def on_show(ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        stored = service.state.answer(action.get("value", ""))
+        stored = await service.stored_answer(action.get("value", ""))
         if stored and stored["citations"]:
             await respond(
                 response_type="ephemeral",
