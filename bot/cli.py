@@ -22,6 +22,17 @@ from index.sync import Progress, SyncReport
 log = logging.getLogger("newsbot")
 
 
+def top_k(value: str) -> int:
+    """--top-k: a whole number of passages the answerer can read (more only adds noise)."""
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= k <= 50:
+        raise argparse.ArgumentTypeError(f"{k} is outside 1-50")
+    return k
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot", description="Answers questions from news articles, with citations."
@@ -47,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_folders(sub.add_parser("ask", help="answer a question from the indexed articles"))
     p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
-    p.add_argument("--top-k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
     p = with_folders(sub.add_parser("chat", help="ask questions in an interactive session"))
-    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
     p = with_folders(sub.add_parser("eval", help="score the answerer on a question file"))
     p.add_argument(
@@ -61,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--articles-filter", default="", help="squad2: comma-separated article titles to index and ask"
     )
     p.add_argument("--json", action="store_true", help="machine-readable metrics")
-    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
     p = with_folders(sub.add_parser("slack", help="run the Slack bot (Socket Mode, or --http)"))
     p.add_argument(
