@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup model index chat test lint unit audit clean
+.PHONY: setup model index chat test test-fast lint unit audit clean
 
 setup: $(STAMP) model
 
@@ -36,6 +36,11 @@ unit: setup
 	$(BIN)/pytest -q
 
 test: lint unit
+
+# The edit-test loop: everything but the kill, fault and namespace tests (marked `slow`).
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not slow"
 
 # Known vulnerabilities in the pinned versions. Needs PyPI's JSON API (or api.osv.dev with
 # `-s osv`), which this project's build machines cannot reach: run it where they can be.

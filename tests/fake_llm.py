@@ -2,7 +2,8 @@
 
 Each request takes the next scripted step: {"reply": text}, {"stall": seconds} (then reply),
 {"status": 500}, or {"malformed": True}; a step with "match" only serves requests containing that
-text (for concurrent requests), and "token_delay" slows streaming. Every request is recorded."""
+text (for concurrent requests), "token_delay" slows streaming, and "break_after": n streams n
+words and then a corrupt event (the provider failing mid-answer). Every request is recorded."""
 
 from __future__ import annotations
 
@@ -43,7 +44,12 @@ class FakeLLM:
                 elif step.get("malformed"):
                     self._send(200, '{"id": "x", "choices": [ this is not json')
                 elif body.get("stream"):
-                    self._stream(step.get("reply", fake.default_reply), body, step.get("token_delay", 0.0))
+                    self._stream(
+                        step.get("reply", fake.default_reply),
+                        body,
+                        step.get("token_delay", 0.0),
+                        step.get("break_after"),
+                    )
                 else:
                     self._send(200, json.dumps(_completion(step.get("reply", fake.default_reply), body)))
 
@@ -55,12 +61,18 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, reply: str, body: dict[str, Any], token_delay: float) -> None:
+            def _stream(
+                self, reply: str, body: dict[str, Any], token_delay: float, break_after: int | None
+            ) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 words = reply.split(" ")
                 for i, word in enumerate(words):
+                    if i == break_after:
+                        self.wfile.write(b'data: {"choices": [ broken\n\n')
+                        self.wfile.flush()
+                        return
                     piece = word if i == 0 else " " + word
                     self.wfile.write(f"data: {json.dumps(_chunk(piece, body))}\n\n".encode())
                     self.wfile.flush()

@@ -4,9 +4,12 @@ Socket Mode websocket. It records every call so tests assert on what reached "Sl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -176,6 +179,23 @@ def _maybe_json(value: str) -> Any:
     return value
 
 
+async def settled(state_file: Path, *event_ids: str, timeout: float = 30) -> None:
+    """Wait until the bot has marked each event done in its inbox: its listener has finished
+    (answered, skipped or refused), so a check that nothing was posted is now meaningful."""
+
+    def finished() -> int:
+        with contextlib.closing(sqlite3.connect(state_file, timeout=10)) as db:
+            marks = ",".join("?" * len(event_ids))
+            query = f"SELECT count(*) FROM inbox WHERE done=1 AND event_id IN ({marks})"
+            return int(db.execute(query, event_ids).fetchone()[0])
+
+    deadline = time.monotonic() + timeout
+    while await asyncio.to_thread(finished) < len(event_ids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"events {event_ids} were not finished within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
 def event_body(event_id: str, event: dict[str, Any]) -> bytes:
     """An Events API request body, as Slack sends it."""
     body = {
@@ -253,6 +273,15 @@ class BotProcess:
                 except aiohttp.ClientError:
                     await asyncio.sleep(0.05)
         raise AssertionError("the bot did not start listening")
+
+    @property
+    def state_file(self) -> Path:
+        return Path(self.args[-1]) / "slack.sqlite3"
+
+    def logged(self, text: str) -> int:
+        """How often the bot's log file (in its data folder) holds `text`."""
+        log = Path(self.args[-1]) / "newsbot.log"
+        return log.read_text(encoding="utf-8").count(text) if log.exists() else 0
 
     def kill(self) -> None:
         import signal

@@ -16,9 +16,7 @@ from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
 from bot.settings import Settings
 from index.embedding import make_embedder
-from index.search import Searcher
-from index.store import ChunkStore, open_client
-from index.sync import sync_folder
+from index.indexer import Index
 from tests.conftest import ROOT
 from tests.fake_llm import FakeLLM
 
@@ -27,16 +25,15 @@ QUOTE = re.compile(r"“(.*?)” \[(\d+)\]", re.S)
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
+def seed(tmp_path_factory: pytest.TempPathFactory, minilm_cache: Path) -> ExtractiveAnswerer:
     folder = tmp_path_factory.mktemp("seed")
     articles, data = folder / "articles", folder / "data"
     articles.mkdir()
     shutil.copy(SEED, articles / SEED.name)
-    # The real MiniLM, from wherever `make setup` put it (NEWSBOT_CACHE, XDG_CACHE_HOME or ~/.cache).
-    embedder = make_embedder("minilm", Settings.load(dotenv=None).cache_dir)
-    sync_folder(articles, open_client(data, write=True), embedder, max_bytes=5_000_000)
-    store = ChunkStore(open_client(data), embedder.name, embedder.dim, create=False)
-    return ExtractiveAnswerer(Searcher(store, embedder))
+    embedder = make_embedder("minilm", minilm_cache)
+    index = Index(data, embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    return ExtractiveAnswerer(index.searcher())
 
 
 def quotes(answer: Answer) -> list[tuple[str, int]]:
@@ -166,9 +163,9 @@ def test_paraphrased_copy_of_an_article_is_answered_like_the_original(
         articles, data = tmp_path / name / "articles", tmp_path / name / "data"
         articles.mkdir(parents=True)
         (articles / "ferry.txt").write_text(text, encoding="utf-8")
-        sync_folder(articles, open_client(data, write=True), embedder, max_bytes=5_000_000)
-        store = ChunkStore(open_client(data), embedder.name, embedder.dim, create=False)
-        answerer = ExtractiveAnswerer(Searcher(store, embedder))
+        index = Index(data, embedder)
+        index.sync(articles, max_bytes=5_000_000)
+        answerer = ExtractiveAnswerer(index.searcher())
         answer = answerer.answer("Who is the defense ministry spokesman?")
         assert answer.found and "Ruth Adeyemi" in highlighted(answer), (name, answer.text)
         assert not answerer.answer("What is the population of Gull Island?").found, name

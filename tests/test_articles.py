@@ -10,7 +10,7 @@ import pytest
 
 from index.articles import TITLE_CHARS, load_folder, read_article_text
 from index.errors import NewsbotError
-from tests.conftest import SHARED
+from tests.conftest import shared
 
 
 def test_txt_headline_then_blank_line(articles: Path) -> None:
@@ -112,7 +112,7 @@ def test_bad_files_are_skipped_with_a_named_reason(
 
 def test_real_corpus_file_that_is_not_utf8_is_skipped(articles: Path) -> None:
     # The BBC corpus ships a Latin-1 file: real corpora contain such files.
-    source = SHARED / "data" / "bbc" / "sport" / "199.txt"
+    source = shared("data/bbc/sport/199.txt")
     (articles / "199.txt").write_bytes(source.read_bytes())
     folder = load_folder(articles)
     assert folder.articles == []

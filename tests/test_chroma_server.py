@@ -131,3 +131,59 @@ def test_server_restart_mid_session(server: ChromaProcess, articles: Path, tmp_p
     server.start()  # same path and port: the same process answers again, no restart
     answer = bot.answer("Who led the ferry campaign?")
     assert answer.found and "Adeyemi" in answer.text
+
+
+class FirstBytes:
+    """A loopback listener that keeps the first bytes of each connection and hangs up: what a
+    Chroma client sends before any reply (an HTTP request, or a TLS ClientHello)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = int(self.sock.getsockname()[1])
+        self.seen: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    self.seen.append(conn.recv(65536))
+                except OSError:
+                    self.seen.append(b"")
+
+
+def test_chroma_ssl_and_auth_token_reach_the_client(tmp_path: Path) -> None:
+    from bot.runtime import index_for
+    from bot.settings import Settings
+    from index.errors import NewsbotError
+
+    listener = FirstBytes()
+    try:
+        env = {
+            "CHROMA_HOST": "127.0.0.1",
+            "CHROMA_PORT": str(listener.port),
+            "CHROMA_AUTH_TOKEN": "tok-abc123xyz",
+        }
+        with pytest.raises(NewsbotError):
+            index_for(Settings.load(env=env, dotenv=None), HashEmbedder()).searcher()
+        assert listener.seen and b"\r\nauthorization: bearer tok-abc123xyz\r\n" in listener.seen[0].lower()
+        plain = len(listener.seen)
+        with pytest.raises(NewsbotError):
+            index_for(
+                Settings.load(env={**env, "CHROMA_SSL": "true"}, dotenv=None), HashEmbedder()
+            ).searcher()
+        assert len(listener.seen) > plain
+        assert listener.seen[plain][:2] == b"\x16\x03", (
+            "with CHROMA_SSL the client opens with a TLS handshake"
+        )
+    finally:
+        listener.sock.close()

@@ -18,7 +18,7 @@ from bot.repl import Repl
 from index.articles import read_article_text
 from index.errors import NewsbotError
 from index.indexer import Index
-from tests.conftest import ROOT, cli_env, newsbot
+from tests.conftest import ROOT, cli_env, newsbot, newsbot_process
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import OTHER, STORY
 
@@ -36,7 +36,8 @@ def indexed(articles: Path, data: Path) -> tuple[Path, Path]:
 
 def test_ask_json_is_one_object_with_verbatim_citations(indexed: tuple[Path, Path]) -> None:
     articles, data = indexed
-    result = newsbot("ask", "Who led the ferry campaign?", "--json", "--data", str(data))
+    # A real process: the console entry point end to end (most tests call `main` in-process).
+    result = newsbot_process("ask", "Who led the ferry campaign?", "--json", "--data", str(data))
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
     doc = json.loads(line)
@@ -106,7 +107,9 @@ def test_eval_scores_a_question_file(indexed: tuple[Path, Path], tmp_path: Path)
         {"id": "a", "question": "Who led the ferry campaign?", "answerable": True, "answers": [["Adeyemi"]],
          "evidence": ["who led the campaign"]},
         {"id": "b", "question": "How much will the ferry project cost?", "answerable": True,
-         "answers": [["12 million"], ["three years"]], "evidence": ["about $12 million"]},
+         "answers": [["twelve million", "12 million"]], "evidence": ["about $12 million"]},
+        {"id": "d", "question": "Who led the ferry campaign?", "answerable": True,
+         "answers": [["Adeyemi"], ["submarine"]], "evidence": ["who led the campaign"]},
         {"id": "c", "question": "Who is the police chief of Harbour?", "answerable": False, "answers": [],
          "evidence": []},
     ]  # fmt: skip
@@ -115,12 +118,14 @@ def test_eval_scores_a_question_file(indexed: tuple[Path, Path], tmp_path: Path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     m = doc["metrics"]
-    assert (m["answerable"], m["unanswerable"]) == (2, 1)
+    assert (m["answerable"], m["unanswerable"]) == (3, 1)
     assert m["unanswerable_refused"] == 1.0 and m["answerable_refused"] == 0.0
     assert m["citation_accuracy"] == 1.0
     by_id = {r["id"]: r for r in doc["results"]}
     assert by_id["a"]["correct"] is True
-    assert by_id["b"]["correct"] == ("three years" in by_id["b"]["answer"])  # every group must match
+    assert by_id["b"]["correct"] is True  # one alternative of a group is enough
+    assert by_id["d"]["correct"] is False  # "Adeyemi" matches, but every group must
+    assert m["answer_accuracy"] == pytest.approx(2 / 3, abs=1e-3)
     human = newsbot("eval", str(qa), "--data", str(data))
     assert re.search(r"answer_accuracy\s+\d+\.\d%", human.stdout) and "latency_ms_p95" in human.stdout
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import selectors
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from index.lock import index_lock
 from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
@@ -137,11 +140,33 @@ def test_two_concurrent_runs_cannot_corrupt_the_index(articles: Path, data: Path
     assert _index_state(data) == _index_state(clean)
 
 
+def _version(data: Path) -> int:
+    """The index's write counter, read from Chroma's SQLite file without opening Chroma (a client
+    in this process would cache the store the killed process is writing). A sync bumps it once
+    before its first write and once after its last."""
+    path = data / "chroma" / "chroma.sqlite3"
+    if not path.exists():
+        return 0
+    # Not read-only: after a kill, the first reader rolls back the dead writer's journal (as
+    # SQLite does for whoever opens the file next), which a read-only connection cannot.
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as db:
+        try:
+            row = db.execute(
+                "SELECT int_value FROM collection_metadata WHERE key='newsbot_version'"
+            ).fetchone()
+        except sqlite3.OperationalError as err:
+            if "no such table" in str(err):  # a first run has only just created the file
+                return 0
+            raise
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.slow
 def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
     articles: Path, data: Path, tmp_path: Path
 ) -> None:
-    """docs/RELIABILITY.md: 20 kills at random points of a ~300-article sync, nothing lost; every
-    chunk keeps exactly its own sentences' vectors."""
+    """docs/RELIABILITY.md: 20 kills at random points of a ~300-article sync, each after the
+    writes began and before they ended; nothing lost, every chunk keeps its own sentences' vectors."""
     _make_corpus(articles, 300)
     # About 4 chunks an article at 8 ms each: every run below has seconds of writes to interrupt.
     env = cli_env(NEWSBOT_EMBED_MODEL="python:tests.fakes:SlowHashEmbedder", NEWSBOT_FAKE_EMBED_DELAY="0.008")
@@ -155,6 +180,7 @@ def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
         for path in paths:
             path.write_text(path.read_text() + f"An update followed in round {round_}.\n")
 
+    rounds: list[tuple[int, int, int]] = []  # (before, when the wait ended, after the kill)
     for round_ in range(20):
         # Each round changes the folder so the run has writes to do, then dies at a random point:
         # first build, every article changed, a third deleted with new ones added, half changed.
@@ -167,10 +193,15 @@ def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
             _make_corpus(articles / f"new{round_}", 100)
         elif kind == 3:
             change(rng.sample(current(), len(current()) // 2), round_)
+        before = _version(data)
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 3.0))
+        deadline = time.monotonic() + 60
+        while (started := _version(data)) == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.0))  # somewhere inside seconds of writes
         proc.send_signal(signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL, f"round {round_}: the run was over before the kill"
+        rounds.append((before, started, _version(data)))
         rerun = newsbot("index", "--articles", str(articles), "--data", str(data))
         assert rerun.returncode == 0, rerun.stderr
         clean = tmp_path / f"clean{round_}"
@@ -178,6 +209,9 @@ def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
         rows, count = _index_state(data)
         assert len(set(rows)) == count, f"round {round_}: duplicate chunks"
         assert (rows, count) == _index_state(clean), f"round {round_}: index differs from a clean build"
+    # Bumped once (writes began) and not twice (they had not ended): killed mid-write.
+    mid_write = sum(after == before + 1 for before, _, after in rounds)
+    assert mid_write == 20, f"{mid_write} of 20 kills landed between the first and last write: {rounds}"
 
 
 def test_watch_indexes_a_new_article_without_a_restart(articles: Path, data: Path) -> None:

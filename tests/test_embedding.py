@@ -14,18 +14,16 @@ from bot.errors import explain
 from index.embedding import OnnxBertEmbedder, make_embedder
 from index.errors import MissingExtraError, NewsbotError
 from index.model_files import MINILM_SHA256, install_minilm, load_model_files, minilm_dir
-from tests.conftest import SHARED
+from tests.conftest import shared
 
 
 @pytest.fixture(scope="module")
-def cache_dir() -> Path:
-    from bot.settings import Settings
-
-    return Settings.load(dotenv=None).cache_dir
+def cache_dir(minilm_cache: Path) -> Path:
+    return minilm_cache
 
 
 def test_minilm_matches_the_reference_vectors(cache_dir: Path) -> None:
-    reference = json.loads((SHARED / "eval" / "minilm_reference.json").read_text(encoding="utf-8"))
+    reference = json.loads(shared("eval/minilm_reference.json").read_text(encoding="utf-8"))
     embedder = make_embedder("minilm", cache_dir)
     assert embedder.dim == 384
     got = embedder.embed(reference["texts"])

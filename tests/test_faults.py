@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, cli_env, newsbot, write_news
+from tests.conftest import ROOT, cli_env, newsbot_process, write_news
+
+# Real processes on damaged, read-only and full disks: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 QUESTION = "What budget did the council of town7 approve?"
 
@@ -32,7 +35,7 @@ def _corpus(folder: Path, n: int) -> None:
 
 
 def _ask(articles: Path, data: Path) -> subprocess.CompletedProcess[str]:
-    return newsbot("ask", QUESTION, "--json", "--articles", str(articles), "--data", str(data))
+    return newsbot_process("ask", QUESTION, "--json", "--articles", str(articles), "--data", str(data))
 
 
 def _answers(result: subprocess.CompletedProcess[str]) -> bool:
@@ -53,7 +56,7 @@ def _one_clear_line(stderr: str, *needles: str) -> None:
 @pytest.fixture
 def built(articles: Path, data: Path) -> tuple[Path, Path]:
     _corpus(articles, 40)
-    result = newsbot("index", "--articles", str(articles), "--data", str(data))
+    result = newsbot_process("index", "--articles", str(articles), "--data", str(data))
     assert result.returncode == 0, result.stderr
     assert _answers(_ask(articles, data))
     return articles, data
@@ -64,10 +67,13 @@ def test_truncated_chroma_sqlite_is_detected_and_rebuild_recovers(built: tuple[P
     sqlite = data / "chroma" / "chroma.sqlite3"
     with open(sqlite, "r+b") as fh:
         fh.truncate(sqlite.stat().st_size // 3)
-    for result in (_ask(articles, data), newsbot("index", "--articles", str(articles), "--data", str(data))):
+    for result in (
+        _ask(articles, data),
+        newsbot_process("index", "--articles", str(articles), "--data", str(data)),
+    ):
         assert result.returncode == 1
         _one_clear_line(result.stderr, str(data), "damaged", "newsbot index --rebuild")
-    rebuilt = newsbot("index", "--rebuild", "--articles", str(articles), "--data", str(data))
+    rebuilt = newsbot_process("index", "--rebuild", "--articles", str(articles), "--data", str(data))
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "40 added" in rebuilt.stdout
     assert list(data.glob("chroma.damaged-*")), "the damaged store is kept aside, not deleted"
@@ -80,7 +86,7 @@ def test_deleted_chroma_folder_is_detected_and_rebuild_recovers(built: tuple[Pat
     result = _ask(articles, data)
     assert result.returncode == 1
     _one_clear_line(result.stderr, str(data), "missing", "newsbot index --rebuild")
-    rebuilt = newsbot("index", "--rebuild", "--articles", str(articles), "--data", str(data))
+    rebuilt = newsbot_process("index", "--rebuild", "--articles", str(articles), "--data", str(data))
     assert rebuilt.returncode == 0 and "40 added" in rebuilt.stdout, rebuilt.stderr
     assert _answers(_ask(articles, data))
 
@@ -93,13 +99,13 @@ def test_a_never_built_folder_still_says_run_index(articles: Path, data: Path) -
 
 def test_deleted_vector_index_files_are_detected_and_rebuild_recovers(articles: Path, data: Path) -> None:
     _corpus(articles, 1500)  # past Chroma's sync threshold, so the HNSW files exist on disk
-    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    assert newsbot_process("index", "--articles", str(articles), "--data", str(data)).returncode == 0
     [segment] = [p for p in (data / "chroma").iterdir() if p.is_dir() and (p / "header.bin").exists()]
     subprocess.run(["rm", "-rf", str(segment)], check=True)
     result = _ask(articles, data)
     assert result.returncode == 1
     _one_clear_line(result.stderr, "damaged", "newsbot index --rebuild")
-    rebuilt = newsbot("index", "--rebuild", "--articles", str(articles), "--data", str(data))
+    rebuilt = newsbot_process("index", "--rebuild", "--articles", str(articles), "--data", str(data))
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert _answers(_ask(articles, data))
 
@@ -114,6 +120,19 @@ set -u
 run() {{ name=$1; shift; "$@" >{out}/$name.out 2>{out}/$name.err; echo $? >{out}/$name.rc; }}
 NEWSBOT="{newsbot_cmd}"
 """
+    try:
+        probe = subprocess.run(
+            ["unshare", "--map-root-user", "--mount", "true"], capture_output=True, text=True
+        )
+        why = probe.stderr.strip() if probe.returncode else ""
+    except FileNotFoundError:
+        why = "no `unshare` on PATH"
+    if why:
+        pytest.fail(
+            "this test needs `unshare --map-root-user --mount` (util-linux, with user namespaces "
+            f"enabled) to make real read-only and full mounts: {why}",
+            pytrace=False,
+        )
     done = subprocess.run(
         ["unshare", "--map-root-user", "--mount", "bash", "-c", prelude + script],
         cwd=ROOT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +228,61 @@ def test_eval_runs_in_llm_mode_and_records_tokens(
     [row] = doc["results"]
     assert row["mode"] == "llm" and row["prompt_tokens"] > 0 and row["completion_tokens"] == 8
     assert doc["metrics"]["completion_tokens_total"] == 8
+
+
+def test_top_k_sets_how_many_passages_the_answerer_reads(fake: FakeLLM, articles: Path, data: Path) -> None:
+    from tests.conftest import cli_env, newsbot
+
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    (articles / "gossip.txt").write_text(INJECTION, encoding="utf-8")
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    fake.default_reply = "Deputy mayor Ruth Adeyemi led the campaign [1]."
+    env = cli_env(NEWSBOT_LLM="openai-compatible:fake-model", NEWSBOT_LLM_BASE_URL=fake.base_url)
+
+    def sources_sent(*flags: str) -> list[str]:
+        fake.requests.clear()
+        result = newsbot("ask", "Who led the ferry campaign?", "--data", str(data), *flags, env=env)
+        assert result.returncode == 0, result.stderr
+        return re.findall(r"^\[(\d+)\] ", _user_message(fake.requests[-1]), re.M)
+
+    assert sources_sent("--top-k", "1") == ["1"]
+    assert sources_sent("--top-k", "2") == ["1", "2"]
+    assert len(sources_sent()) > 2  # the default reads more
+    bad = newsbot("ask", "Who led the ferry campaign?", "--top-k", "0", "--data", str(data), env=env)
+    assert bad.returncode == 2 and "--top-k: 0 is outside 1-50" in bad.stderr
+
+
+def test_the_llm_saying_not_in_the_articles_is_a_refusal_with_the_closest_passage(
+    fake: FakeLLM, llm_answerer: LLMAnswerer
+) -> None:
+    # The question is on topic (so the LLM is asked), but the passages do not say it.
+    fake.script = [{"reply": "I couldn't find that in the indexed articles."}]
+    answer = llm_answerer.answer("What colour is the new ferry?")
+    assert len(fake.requests) == 1, "the offline check let the LLM read the passages"
+    assert not answer.found and answer.citations == [] and answer.mode == "llm"
+    assert answer.text.startswith("I couldn't find that in the indexed articles.")
+    passages = llm_answerer.searcher.search("What colour is the new ferry?", 5)
+    assert answer.closest is not None and answer.closest.text == passages[0].text
+
+
+def test_repl_llm_failing_mid_stream_ends_with_the_offline_answer(
+    fake: FakeLLM, llm_answerer: LLMAnswerer
+) -> None:
+    fake.script = [{"reply": "The campaign for the link was led by Ruth Adeyemi [1].", "break_after": 4}]
+    inputs = iter(["Who led the ferry campaign?"])
+
+    def read_line(prompt: str) -> str:
+        line = next(inputs, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    out = io.StringIO()
+    Repl(
+        llm_answerer, Console(file=out, width=120, color_system=None), read_line, reindex=str, articles=list
+    ).run()
+    transcript = out.getvalue()
+    _, rest = transcript.split("The campaign for the", 1)  # the tokens that arrived were shown
+    assert "led by Ruth" not in rest  # the words after the break never came
+    assert "Ruth Adeyemi, who led the campaign" in rest  # the offline answer quotes the article
+    assert prompts.load("llm_unavailable").render() in rest and "Sources" in rest

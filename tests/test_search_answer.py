@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from bot.candidates import find_candidate
 from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, is_follow_up
 from index.articles import read_article_text
+from index.indexer import Index
 from index.search import Searcher
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
+from tests.conftest import write_news
 from tests.fakes import HashEmbedder
 
 STORY = (
@@ -210,3 +215,48 @@ def test_candidates_for_old_years_centuries_and_names_with_particles() -> None:
     assert Question.parse("How often do the buses run?").kind == "frequency"
     assert Question.parse("How long will the review take?").kind == "number"
     assert Question.parse("How long ago did it start?").kind == "date"
+
+
+class SynonymEmbedder(HashEmbedder):
+    """The hashed bag of words, after mapping synonyms to one word: meaning the words don't share."""
+
+    name = "fake-synonym-64"
+    SAME: ClassVar[dict[str, str]] = {
+        "automobile": "car",
+        "factory": "plant",
+        "close": "shut",
+        "closed": "shut",
+    }
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        canon = [" ".join(self.SAME.get(w.lower(), w.lower()) for w in t.split()) for t in texts]
+        return super().embed(canon)
+
+
+def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, data: Path) -> None:
+    question = "When did the automobile factory close?"
+    write_news(articles, "answer.txt", "Gates shut", "The car plant shut its gates in March.")
+    write_news(articles, "strong.txt", "Show", "Automobile factory close: automobile factory close in town.")
+    write_news(
+        articles,
+        "weak1.txt",
+        "Library",
+        "The library will close early on Sundays during the summer months for cleaning and repairs "
+        "of the old reading rooms, the council said on Monday.",
+    )
+    write_news(
+        articles,
+        "weak2.txt",
+        "Jobs",
+        "A new factory opened downtown, bringing jobs to hundreds of workers in the riverside "
+        "neighbourhood and beyond, the mayor said.",
+    )
+    embedder = SynonymEmbedder()
+    index = Index(data, embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    hybrid = index.searcher()
+    found = [p.article for p in hybrid.search(question, 3)]
+    assert "answer.txt" in found, found  # only the dense side can see it
+    # The same search with BM25 alone never reaches it: the dense weight is what finds it.
+    lexical_only = Searcher(hybrid.store, embedder, bm25_weight=1.0)
+    assert "answer.txt" not in [p.article for p in lexical_only.search(question, 3)]

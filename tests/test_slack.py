@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import logging
 import socket
+import sqlite3
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from bot.slack.service import SlackService
 from bot.slack.state import SlackState
 from index.errors import NewsbotError
 from index.indexer import Index
-from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack
+from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack, settled
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import STORY
 
@@ -126,6 +129,24 @@ class LoopCheckedState(SlackState):
         return checked
 
 
+def _refused_repeats(caplog: pytest.LogCaptureFixture, key: str) -> int:
+    """How many deliveries of an event the service turned away as already handled."""
+    return sum("already handled" in r.getMessage() and key in r.getMessage() for r in caplog.records)
+
+
+async def until(check: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+def journaled(state_file: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(state_file)) as db:
+        return {row[0] for row in db.execute("SELECT event_id FROM inbox")}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,7 +174,9 @@ async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_
         slack_api_url=fake.base_url,
     )
     state_path = tmp_path / "slack.sqlite3"
-    service = SlackService(answerer, LoopCheckedState(state_path), index_stats=_index(tmp_path).stats, **service_kw)
+    service = SlackService(
+        answerer, LoopCheckedState(state_path), index_stats=_index(tmp_path).stats, **service_kw
+    )
     port = _free_port()
     runner = web.AppRunner(guarded(build_app(settings, service).server(port=port, path=EVENTS_PATH).web_app))
     await runner.setup()
@@ -234,7 +257,7 @@ async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
     # A reply in a thread the bot never answered is left alone.
     stranger = {**reply, "ts": "400.5", "thread_ts": "400.1"}
     await env.event(stranger, "Ev5")
-    await asyncio.sleep(0.3)
+    await settled(env.state_path, "Ev5")
     assert len(env.fake.calls_to("chat.postMessage")) == 2
 
 
@@ -311,7 +334,10 @@ async def test_feedback_and_full_passages_buttons(env: Env) -> None:
     assert passages["response_type"] == "ephemeral" and "who led the campaign" in json.dumps(passages)
 
 
-async def test_retried_event_is_answered_once_even_after_a_restart(env: Env, tmp_path: Path) -> None:
+async def test_retried_event_is_answered_once_even_after_a_restart(
+    env: Env, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.slack.service")
     event = mention("Who led the ferry campaign?", "600.1")
     await env.event(event, "EvR")
     await env.fake.wait_for("chat.postMessage")
@@ -320,11 +346,13 @@ async def test_retried_event_is_answered_once_even_after_a_restart(env: Env, tmp
     # Slack also sends `message` for a mention in a thread; it must not produce a second answer.
     twin = {**event, "type": "message", "channel_type": "channel", "thread_ts": "600.1"}
     await env.event(twin, "EvTwin")
+    await settled(env.state_path, "EvTwin")
+    await until(lambda: _refused_repeats(caplog, "event:EvR") == 1)
     await env.runner.cleanup()
     restarted = await _start(env.fake, tmp_path, env.service.answerer)
     try:
         assert await restarted.event(event, "EvR", retry=2, timestamp=int(time.time()) - 2) == 200
-        await asyncio.sleep(0.5)
+        await until(lambda: _refused_repeats(caplog, "event:EvR") == 2)
     finally:
         await restarted.runner.cleanup()
     assert len(env.fake.calls_to("chat.postMessage")) == 1
@@ -334,7 +362,8 @@ async def test_bad_signature_and_stale_timestamp_get_401_and_no_answer(env: Env)
     event = mention("Who led the ferry campaign?", "700.1")
     assert await env.event(event, "EvBad", signature="v0=" + "0" * 64) == 401
     assert await env.event(event, "EvOld", timestamp=int(time.time()) - 6 * 60) == 401
-    await asyncio.sleep(0.3)
+    # Refused before any listener ran: never journaled, so nothing can answer them later.
+    assert await asyncio.to_thread(journaled, env.state_path) == set()
     assert env.fake.calls_to("chat.postMessage") == []
 
 
@@ -411,7 +440,9 @@ async def test_empty_mention_too_long_and_own_messages(env: Env) -> None:
         ]
     ):
         await env.event(noise, f"EvNoise{i}")
-    await asyncio.sleep(0.3)
+    await settled(env.state_path, "EvNoise1", "EvNoise2", "EvNoise3")
+    # The bot's own message is dropped by bolt before any middleware: never journaled at all.
+    assert "EvNoise0" not in await asyncio.to_thread(journaled, env.state_path)
     assert len(env.fake.calls_to("chat.postMessage")) == 2
 
 
@@ -439,7 +470,7 @@ async def test_allowlist_ignores_other_channels(fake: FakeSlack, tmp_path: Path)
         await env.event(mention("Who led the ferry campaign?", "3000.1", channel="COTHER"), "EvA1")
         await env.event(mention("Who led the ferry campaign?", "3000.2", channel="CALLOWED"), "EvA2")
         [post] = await fake.wait_for("chat.postMessage")
-        await asyncio.sleep(0.2)
+        await settled(env.state_path, "EvA1")
         assert post["channel"] == "CALLOWED" and len(fake.calls_to("chat.postMessage")) == 1
     finally:
         await env.runner.cleanup()
@@ -456,7 +487,10 @@ async def test_per_user_rate_limit_replies_politely(fake: FakeSlack, tmp_path: P
         await env.runner.cleanup()
 
 
-async def test_socket_mode_mention_is_acked_and_answered(fake: FakeSlack, tmp_path: Path) -> None:
+async def test_socket_mode_mention_is_acked_and_answered(
+    fake: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.slack.service")
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     env = await _start(fake, tmp_path, _answerer(tmp_path))
@@ -482,7 +516,7 @@ async def test_socket_mode_mention_is_acked_and_answered(fake: FakeSlack, tmp_pa
                 break
             await asyncio.sleep(0.02)
         assert fake.acks[:2] == ["env-1", "env-2"]
-        await asyncio.sleep(0.3)
+        await until(lambda: _refused_repeats(caplog, "event:EvS1") == 1)
         assert len(fake.calls_to("chat.postMessage")) == 1
     finally:
         await handler.close_async()
@@ -512,25 +546,81 @@ def test_slack_command_reports_missing_settings_in_one_line(tmp_path: Path) -> N
     assert "SLACK_SIGNING_SECRET is not set" in http.stderr and http.stderr.count("\n") == 1
 
 
+# Slack's documentation: the bot scopes each Web API method needs, and the subscriptions and
+# scopes each bolt listener needs. A method or listener missing here fails the test below.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "auth_test": set(),
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "reactions_add": {"reactions:write"},
+    "reactions_remove": {"reactions:write"},
+    "views_publish": set(),
+    # Reading back a thread or DM after a crash, in each kind of conversation we answer in.
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+}
+EVENT_NEEDS: dict[str, tuple[set[str], set[str]]] = {  # listener -> (subscriptions, scopes)
+    "app_mention": ({"app_mention"}, {"app_mentions:read"}),
+    "app_home_opened": ({"app_home_opened"}, set()),
+    "message": (
+        {"message.channels", "message.groups", "message.im"},
+        {"channels:history", "groups:history", "im:history"},
+    ),
+}
+
+
+def _what_the_code_uses() -> tuple[set[str], set[str], set[str], set[str]]:
+    """Web API methods called on a client, and the events, commands and actions listened to,
+    read from the source of bot/ (so a new call or listener cannot skip the manifest)."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    methods: set[str] = set()
+    events: set[str] = set()
+    commands: set[str] = set()
+    actions: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "client"
+            ):
+                methods.add(node.attr)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "app"
+                and node.func.attr in ("event", "command", "action")
+            ):
+                kind = {"event": events, "command": commands, "action": actions}[node.func.attr]
+                kind.add(ast.unparse(node.args[0]))
+    return methods, {e.strip("'\"") for e in events}, {c.strip("'\"") for c in commands}, actions
+
+
 def test_manifest_declares_what_the_code_uses() -> None:
     import yaml
 
     from tests.conftest import ROOT
 
+    methods, events, commands, actions = _what_the_code_uses()
+    assert {"chat_postMessage", "reactions_add", "views_publish"} <= methods  # the scan sees calls
+    unknown = methods - set(METHOD_SCOPES)
+    assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and manifest.yaml"
+    assert events <= set(EVENT_NEEDS), f"add {events - set(EVENT_NEEDS)} to EVENT_NEEDS and the manifest"
+    scopes = set().union(*(METHOD_SCOPES[m] for m in methods))
+    scopes |= set().union(*(EVENT_NEEDS[e][1] for e in events))
+    subscriptions = set().union(*(EVENT_NEEDS[e][0] for e in events))
+    if commands:
+        scopes.add("commands")
+
     manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
-    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {
-        "app_mentions:read",
-        "channels:history",
-        "groups:history",
-        "im:history",
-        "chat:write",
-        "reactions:write",
-        "commands",
-    }
-    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == scopes
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == subscriptions
+    assert {c["command"] for c in manifest["features"]["slash_commands"]} == commands
+    assert manifest["settings"]["interactivity"]["is_enabled"] is bool(actions)
 
 
 async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSlack, tmp_path: Path) -> None:
@@ -580,3 +670,131 @@ async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSl
     finally:
         await env.runner.cleanup()
         llm_server.stop()
+
+
+def _llm_answerer(tmp_path: Path, llm_server: Any) -> Answerer:
+    from bot.llm import make_llm
+    from bot.llm_answer import LLMAnswerer
+
+    settings = Settings.load(env={}, dotenv=None).but(
+        llm="openai-compatible:fake", llm_base_url=llm_server.base_url, llm_timeout=10.0
+    )
+    return LLMAnswerer(_answerer(tmp_path), make_llm(settings))
+
+
+async def _final_update(fake: FakeSlack, ts: str) -> dict[str, Any]:
+    """The chat.update that finished the message at `ts` (the one carrying blocks)."""
+    await until(lambda: any(u["ts"] == ts and u.get("blocks") for u in fake.calls_to("chat.update")))
+    return next(u for u in fake.calls_to("chat.update") if u["ts"] == ts and u.get("blocks"))
+
+
+async def test_llm_failing_mid_stream_leaves_the_offline_answer_not_the_fragment(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    from bot import prompts
+    from tests.fake_llm import FakeLLM
+
+    llm_server = FakeLLM().start()
+    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
+    words = "The campaign for the link was led by Ruth Adeyemi [1]."
+    llm_server.script = [{"reply": words, "token_delay": 0.3, "break_after": 6}]  # ~2 s of tokens
+    try:
+        await env.event(mention("Who led the ferry campaign?", "6100.1"), "EvBreak")
+        [placeholder] = await fake.wait_for("chat.postMessage")
+        final = await _final_update(fake, fake.posted_ts[0])
+        partial = [u for u in fake.calls_to("chat.update") if not u.get("blocks")]
+        assert partial and partial[0]["text"].startswith("The campaign")  # tokens were shown
+        # Then the provider broke: the message becomes the quoted answer, saying why.
+        assert "The campaign for the link" not in final["text"]
+        assert "Ruth Adeyemi" in final["text"] and prompts.load("llm_unavailable").render() in final["text"]
+        assert "Sources" in json.dumps(final["blocks"])
+        assert len(fake.calls_to("chat.postMessage")) == 1 and placeholder["text"] == "…"
+    finally:
+        await env.runner.cleanup()
+        llm_server.stop()
+
+
+async def test_llm_mode_recovery_finishes_the_placeholder_a_crash_left(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    import os
+    import socket as socket_
+
+    from bot.slack.app import recover
+    from bot.slack.delivery import PLACEHOLDER, tag
+    from tests.fake_llm import FakeLLM
+
+    # A process died after posting its placeholder: its event is still open in the inbox, and
+    # the placeholder (tagged with the event) is in the thread.
+    body = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": "EvDead",
+        "event_time": int(time.time()),
+        "event": mention("Who led the ferry campaign?", "6200.1"),
+    }
+    dead = SlackState(tmp_path / "slack.sqlite3")
+    dead.owner = f"{socket_.gethostname()}:{os.getpid() + 4_000_000}:gone"  # no such process
+    dead.receive("EvDead", body)
+    assert dead.claim("event:EvDead", "msg:C1:6200.1", event="EvDead")
+    dead.close()
+    fake.messages.append(
+        {
+            "channel": "C1",
+            "ts": "6200.5",
+            "thread_ts": "6200.1",
+            "text": PLACEHOLDER,
+            "metadata": tag("EvDead"),
+        }
+    )
+
+    llm_server = FakeLLM().start()
+    llm_server.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
+    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
+    try:
+        assert await recover(build_app(env.settings, env.service), env.service) == 1
+        final = await _final_update(fake, "6200.5")
+        assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"]
+        assert fake.calls_to("chat.postMessage") == []  # the old placeholder was reused, not duplicated
+        await settled(env.state_path, "EvDead")
+    finally:
+        await env.runner.cleanup()
+        llm_server.stop()
+
+
+async def test_thread_replies_off_answers_only_mentions_in_threads(fake: FakeSlack, tmp_path: Path) -> None:
+    env = await _start(fake, tmp_path, _answerer(tmp_path), thread_replies=False)
+    try:
+        await env.event(mention("Who led the ferry campaign?", "6300.1"), "EvT1")
+        await fake.wait_for("chat.postMessage")
+        reply = {
+            "type": "message",
+            "channel_type": "channel",
+            "user": "U1",
+            "text": "and what did opponents want?",
+            "ts": "6300.5",
+            "thread_ts": "6300.1",
+            "channel": "C1",
+        }
+        await env.event(reply, "EvT2")
+        await settled(env.state_path, "EvT2")
+        assert len(fake.calls_to("chat.postMessage")) == 1  # the setting keeps the bot out of the thread
+        # A DM is still answered (the setting is about channel threads).
+        dm = {**reply, "channel_type": "im", "channel": "D1", "ts": "6300.9", "thread_ts": None}
+        await env.event(dm, "EvT3")
+        await fake.wait_for("chat.postMessage", 2)
+    finally:
+        await env.runner.cleanup()
+
+
+def test_the_per_user_rate_window_slides_and_expires() -> None:
+    from bot.slack.ratelimit import UserRateLimit
+
+    limit = UserRateLimit(2)
+    assert limit.allow("U1", now=0.0) and limit.allow("U1", now=10.0)
+    assert not limit.allow("U1", now=59.9)  # two in the last minute already
+    assert limit.allow("U2", now=59.9)  # per user
+    assert limit.allow("U1", now=60.0)  # the first question has left the window
+    assert not limit.allow("U1", now=60.5)
+    assert limit.allow("U1", now=70.0)  # and so has the second

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -212,3 +213,74 @@ def test_manifest_cache_skips_reading_chroma_when_nothing_changed(
 
     monkeypatch.setattr(ChunkStore, "article_states", no_scan)
     assert _sync(articles, data, manifest_dir=cache).unchanged == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"{not json", b'{"version": 2}', b'{"version": 2, "articles": {"a.txt": {"hashes": 5}}}', b""],
+    ids=["not-json", "no-articles", "wrong-fields", "empty"],
+)
+def test_a_corrupt_manifest_cache_is_ignored_and_rewritten(
+    articles: Path, data: Path, tmp_path: Path, damage: bytes
+) -> None:
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    cache = tmp_path / "manifest"
+    _sync(articles, data, manifest_dir=cache)
+    [cache_file] = cache.glob("*.json")
+    cache_file.write_bytes(damage)
+    write_news(articles, "b.txt", "Beta", "Beta story.")
+    report = _sync(articles, data, manifest_dir=cache)
+    # Chroma was read instead: a.txt is known and unchanged, only b.txt is new.
+    assert (report.unchanged, report.added) == (1, 1)
+    assert _articles_in(data) == {"a.txt", "b.txt"}
+    assert set(json.loads(cache_file.read_text())["articles"]) == {"a.txt", "b.txt"}
+
+
+class PoisonedEmbedder(HashEmbedder):
+    """Fails, as a broken model server would, on any batch holding the word "poison"."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if any("poison" in t.lower() for t in texts):
+            raise NewsbotError("the embedding service failed")
+        return super().embed(texts)
+
+
+def test_watch_reports_an_error_and_goes_on_watching(articles: Path, data: Path) -> None:
+    import queue
+    import threading
+
+    from index.indexer import Index
+
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    events: queue.Queue[tuple[str, object]] = queue.Queue()
+    stop = threading.Event()
+    index = Index(data, PoisonedEmbedder())
+    watcher = threading.Thread(
+        target=index.watch,
+        args=(articles,),
+        kwargs={
+            "max_bytes": 5_000_000,
+            "on_report": lambda r: events.put(("report", r)),
+            "on_error": lambda e: events.put(("error", e)),
+            "stop": stop,
+        },
+    )
+    watcher.start()
+    try:
+        kind, first = events.get(timeout=30)
+        assert kind == "report" and isinstance(first, SyncReport) and first.added == 1
+        write_news(articles, "bad.txt", "Bad", "A poison pill story.")
+        kind, err = events.get(timeout=30)
+        assert kind == "error" and "embedding service failed" in str(err)
+        (articles / "bad.txt").unlink()
+        write_news(articles, "c.txt", "Gamma", "The gamma bridge reopened.")
+        added = 0
+        while not added:  # the unlink and the new file may arrive as one change or two
+            kind, later = events.get(timeout=30)
+            assert kind == "report" and isinstance(later, SyncReport), later
+            added = later.added
+        assert watcher.is_alive()
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert _articles_in(data) == {"a.txt", "c.txt"}
