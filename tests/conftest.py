@@ -38,7 +38,18 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def newsbot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+@contextlib.contextmanager
+def _stdin(text: str) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, io.StringIO(text)  # piped input: not a terminal
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def newsbot(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     """`newsbot <args>` in this process: the real `main`, its environment, exit code and output.
     A process start costs about a second; `newsbot_process` keeps a few end-to-end runs real."""
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -57,6 +68,7 @@ def newsbot(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
             contextlib.chdir(ROOT),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
+            _stdin(stdin),
         ):
             try:
                 code = main(list(args))

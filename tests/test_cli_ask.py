@@ -167,15 +167,14 @@ def test_templates_load_strictly(tmp_path: Path) -> None:
 
 
 def test_repl_transcript(articles: Path, data: Path) -> None:
-    """The REPL as the CLI wires it: the real index behind /articles and /reindex."""
+    """The REPL's commands, follow-ups and Ctrl-C over a real index (`newsbot chat` wiring: below)."""
     (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
     index = Index(data, HashEmbedder())
     index.sync(articles, max_bytes=5_000_000)
     answerer = ExtractiveAnswerer(index.searcher())
     inputs = iter(
         ["/help", "Who led the ferry campaign?", "/sources", "and what did opponents want?", "", "/articles",
-         "/nope", "<ctrl-c>", "<new article>", "/reindex", "What does the zoo's zebra enclosure hold?",
-         "/articles", "Who is the police chief of Harbour?"]
+         "/nope", "<ctrl-c>", "Who is the police chief of Harbour?"]
     )  # fmt: skip
 
     def read_line(prompt: str) -> str:
@@ -184,24 +183,14 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
             raise EOFError
         if line == "<ctrl-c>":
             raise KeyboardInterrupt  # Ctrl-C on a line drops it and the session goes on
-        if line == "<new article>":  # an article arrives while the REPL is open
-            (articles / "zoo.txt").write_text(
-                "Zoo opens zebra enclosure\n\nThe city zoo opened a zebra enclosure that holds six zebras.\n",
-                encoding="utf-8",
-            )
-            return ""
         return line
 
     out = io.StringIO()
-
-    def reindex() -> str:
-        return index.sync(articles, max_bytes=5_000_000).summary()
-
     repl = Repl(
         answerer,
         Console(file=out, width=120, color_system=None),
         read_line,
-        reindex=reindex,
+        reindex=lambda: "",
         articles=index.articles,
     )
     assert repl.run() == 0
@@ -212,9 +201,24 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
     assert "sea wall" in transcript  # the follow-up used the conversation
     assert "ferry.txt  Harbour council backs ferry link" in transcript and "1 articles indexed" in transcript
     assert "unknown command /nope" in transcript
-    # /reindex really synced: the new article is counted, listed and answered from.
-    assert "2 articles: 1 added, 0 updated, 0 deleted, 1 unchanged, 0 skipped" in transcript
-    assert "zoo.txt  Zoo opens zebra enclosure" in transcript and "2 articles indexed" in transcript
-    assert "six zebras" in transcript
     assert "I couldn't find that in the indexed articles." in transcript
     assert transcript.rstrip().endswith("bye")
+
+
+def test_chat_reindex_syncs_the_articles_folder(articles: Path, data: Path) -> None:
+    """`newsbot chat` as the CLI builds it: /reindex syncs the configured folder into the index
+    the answerer reads, so an article that arrived mid-session is listed and answered from."""
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    (articles / "zoo.txt").write_text(
+        "Zoo opens zebra enclosure\n\nThe city zoo opened a zebra enclosure that holds six zebras.\n",
+        encoding="utf-8",
+    )
+    script = ["What does the zoo's zebra enclosure hold?", "/reindex", "/articles"]
+    script += ["What does the zoo's zebra enclosure hold?"]
+    chat = newsbot("chat", "--articles", str(articles), "--data", str(data), stdin="\n".join(script) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    before, after = chat.stdout.split("2 articles: 1 added, 0 updated, 0 deleted, 1 unchanged, 0 skipped", 1)
+    assert "I couldn't find that in the indexed articles." in before and "six zebras" not in before
+    assert "zoo.txt  Zoo opens zebra enclosure" in after and "2 articles indexed" in after
+    assert "six zebras" in after
