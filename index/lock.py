@@ -1,38 +1,41 @@
-"""One index writer per data folder: an advisory file lock, released if the process dies."""
+"""One index writer per data folder: an OS file lock (filelock), released if the process dies.
+
+The lock file itself is filelock's; the holder's pid sits beside it, so a second writer can say
+who is busy. The pid file is only a message: the OS lock decides.
+"""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from index import datadir
 from index.errors import IndexLockedError
 
 
 @contextmanager
 def index_lock(data_dir: Path) -> Iterator[None]:
-    from index import datadir
-
     datadir.check_writable(data_dir, "the index cannot be updated")
-    path = data_dir / "index.lock"
-    with open(path, "a+") as fh:
+    lock = FileLock(data_dir / "index.lock", timeout=0)  # never wait: say who holds it instead
+    holder = data_dir / "index.lock.pid"
+    try:
+        lock.acquire()
+    except Timeout:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            raise IndexLockedError(
-                f"another indexing process (pid {holder}) is updating {data_dir}; "
-                "wait for it to finish and run this again"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.truncate(0)
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            pid = holder.read_text(encoding="utf-8").strip() or "unknown"
+        except OSError:
+            pid = "unknown"
+        raise IndexLockedError(
+            f"another indexing process (pid {pid}) is updating {data_dir}; "
+            "wait for it to finish and run this again"
+        ) from None
+    try:
+        holder.write_text(str(os.getpid()), encoding="utf-8")
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()

@@ -128,7 +128,7 @@ def test_two_concurrent_runs_cannot_corrupt_the_index(articles: Path, data: Path
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 30
-    lock = data / "index.lock"
+    lock = data / "index.lock.pid"
     while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
         time.sleep(0.05)
     second = newsbot("index", "--articles", str(articles), "--data", str(data), env=env)
