@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import MissingExtraError
+
 
 def _strip_prefix(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     # Some checkpoints (BertForX) prefix every tensor with "bert."; the encoder is the same.
@@ -25,8 +27,14 @@ def _strip_prefix(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def build_bert_onnx(model_dir: Path, out_path: Path) -> None:
     """Write `out_path` (model.onnx) for the BERT encoder in `model_dir`."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError as err:  # a set-up-time need, not installed on run-only machines
+        raise MissingExtraError(
+            f"building {out_path.name} for {model_dir.name} needs the onnx package: "
+            "pip install 'newsbot[convert]' (make setup installs it)"
+        ) from err
     from safetensors.numpy import load_file
 
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -92,3 +93,13 @@ def test_local_bert_folder_runs_on_the_same_runtime(cache_dir: Path, tmp_path: P
     reference = make_embedder("minilm", cache_dir)
     text = "The council voted on Thursday."
     assert float(embedder.embed_query(text) @ reference.embed_query(text)) >= 0.9999
+
+
+def test_building_model_onnx_without_onnx_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.onnx_export import build_bert_onnx
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as on a run-only machine: import fails
+    with pytest.raises(MissingExtraError, match=r"needs the onnx package: pip install 'newsbot\[convert\]'"):
+        build_bert_onnx(tmp_path, tmp_path / "model.onnx")
