@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
 
 from index.chunking import sentence_spans
 from index.embedding import Embedder, TokenStates
@@ -39,15 +40,15 @@ CANDIDATES = 30
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Negations, order and quantity words ("against", "before", "not", "own", "most") stay:
 # they change what is asked.
-STOPWORDS = frozenset(
+# bm25s's English stopwords without its negations ("did not win" is not "did win"), plus the
+# pronouns, auxiliaries, question words and reporting verbs that name no topic in a news question.
+STOPWORDS = (frozenset(STOPWORDS_EN) - {"no", "not"}) | frozenset(
     """
-    a about above again all am an and any are as at be because been being below between both but by
-    can could did do does doing down during each for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me my myself now of off on
-    once or our ours ourselves out over she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves also said
-    says say
+    about above again all also am any because been being below between both can could did do does
+    doing down during each from further had has have having he her here hers herself him himself his
+    how i its itself just me my myself now off once our ours ourselves out over said say says she
+    should so some than theirs them themselves those through too under until up very we were what
+    when where which while who whom why would you your yours yourself yourselves
     """.split()
 )
 
