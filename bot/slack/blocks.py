@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
 from bot import prompts
 
 PASSAGE_CHARS = 300
@@ -46,68 +58,28 @@ def _source(c: dict[str, Any], full: bool) -> str:
 
 def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = False) -> list[dict[str, Any]]:
     """`answer` is Answer.to_json() plus "highlights"; buttons carry only the stored answer's id."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": _trim(answer_mrkdwn(answer["answer"], answer.get("highlights", [])), SECTION_CHARS),
-            },
-        }
-    ]
+    text = answer_mrkdwn(answer["answer"], answer.get("highlights", []))
+    blocks: list[Block] = [_section(_trim(text, SECTION_CHARS))]
     if answer["found"]:
         blocks.append(_context("*Sources*"))
-        blocks += [
-            {"type": "section", "text": {"type": "mrkdwn", "text": _source(c, False)}}
-            for c in answer["citations"]
-        ]
+        blocks += [_section(_source(c, False)) for c in answer["citations"]]
     elif answer.get("closest"):
         c = answer["closest"]
         closest = prompts.load("closest_match").render(
             text=_trim(" ".join(c["text"].split()), 200), title=c["title"] or c["article"]
         )
         blocks.append(_context(escape(closest)))
-    buttons = [
-        {
-            "type": "button",
-            "action_id": "feedback_up",
-            "text": {"type": "plain_text", "text": "👍"},
-            "value": answer_id,
-        },
-        {
-            "type": "button",
-            "action_id": "feedback_down",
-            "text": {"type": "plain_text", "text": "👎"},
-            "value": answer_id,
-        },
-    ]
+    buttons = [_button("feedback_up", "👍", answer_id), _button("feedback_down", "👎", answer_id)]
     if answer["found"]:
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": "show_passages",
-                "text": {"type": "plain_text", "text": "Show full passages"},
-                "value": answer_id,
-            }
-        )
+        buttons.append(_button("show_passages", "Show full passages", answer_id))
     if shareable:
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": "share_answer",
-                "style": "primary",
-                "text": {"type": "plain_text", "text": "Share in channel"},
-                "value": answer_id,
-            }
-        )
-    blocks.append({"type": "actions", "elements": buttons})
-    return blocks
+        buttons.append(_button("share_answer", "Share in channel", answer_id, style="primary"))
+    blocks.append(ActionsBlock(elements=buttons))
+    return [b.to_dict() for b in blocks]
 
 
 def passages_blocks(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _source(c, True)}} for c in answer["citations"]
-    ]
+    return [_section(_source(c, True)).to_dict() for c in answer["citations"]]
 
 
 def fallback_text(answer: dict[str, Any]) -> str:
@@ -115,19 +87,26 @@ def fallback_text(answer: dict[str, Any]) -> str:
     return _trim(escape(answer["answer"]), 300)
 
 
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def home_view(articles: int, newest: list[tuple[str, str]], updated_at: str) -> dict[str, Any]:
     lines = "\n".join(f"• {escape(title)}" + (f" ({escape(date)})" if date else "") for title, date in newest)
-    return {
-        "type": "home",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "newsbot"}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{articles}* articles indexed."}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "*Newest*\n" + (lines or "none yet")}},
-            _context(f"Index last changed: {escape(updated_at or 'never')}"),
-            _context("Mention me with a question, DM me, or use `/ask`."),
-        ],
-    }
+    blocks: list[Block] = [
+        HeaderBlock(text="newsbot"),
+        _section(f"*{articles}* articles indexed."),
+        _section("*Newest*\n" + (lines or "none yet")),
+        _context(f"Index last changed: {escape(updated_at or 'never')}"),
+        _context("Mention me with a question, DM me, or use `/ask`."),
+    ]
+    return View(type="home", blocks=blocks).to_dict()
+
+
+# slack_sdk's Block Kit models check Slack's limits (text lengths, element counts) as they build.
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn))
+
+
+def _context(mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=mrkdwn)])
+
+
+def _button(action_id: str, label: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=PlainTextObject(text=label), action_id=action_id, value=value, style=style)
