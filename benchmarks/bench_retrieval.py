@@ -15,16 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import DEV_ARTICLES, ROOT, SHARED, WORK
+from common import ROOT, squad_dev_searchers
 
 from bot import evaluate
-from bot.runtime import index_for
-from bot.settings import Settings
-
-CORPORA = {
-    "plain": SHARED / "data" / "squad2" / "cs224n_dev-v2.0.json",
-    "spun": WORK / "train" / "squad_dev_spun.json",
-}
 
 
 def main() -> int:
@@ -33,14 +26,7 @@ def main() -> int:
     parser.add_argument("--sentence", default="0,0.3,0.5,0.7")
     args = parser.parse_args()
     rows = []
-    for name, source in CORPORA.items():
-        work = WORK / "train" / name
-        if not (work / "data").is_dir():
-            raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
-        items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / "ret" / name) if i.answerable]
-        searcher = index_for(
-            Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
-        ).searcher()
+    for name, items, searcher in squad_dev_searchers("ret"):
         for bm25 in (float(x) for x in args.bm25.split(",")):
             for sentence in (float(x) for x in args.sentence.split(",")):
                 searcher.bm25_weight, searcher.sentence_weight = bm25, sentence

@@ -18,28 +18,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import DEV_ARTICLES, ROOT, SHARED, WORK
+from common import ROOT, squad_dev_searchers
 
 from bot import evaluate
-from bot.runtime import index_for
-from bot.settings import Settings
-
-CORPORA = {
-    "plain": SHARED / "data" / "squad2" / "cs224n_dev-v2.0.json",
-    "spun": WORK / "train" / "squad_dev_spun.json",
-}
 
 
 def main() -> int:
     result: dict[str, object] = {}
-    for name, source in CORPORA.items():
-        work = WORK / "train" / name
-        if not (work / "data").is_dir():
-            raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
-        items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / "sv" / name) if i.answerable]
-        searcher = index_for(
-            Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
-        ).searcher()
+    for name, items, searcher in squad_dev_searchers("sv"):
         embedder = searcher.embedder
         hits = {"pooled": 0, "separate": 0}
         texts: dict[str, np.ndarray] = {}

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -30,6 +32,30 @@ DEV_ARTICLES = [
     "Packet_switching",
     "Harvard_University",
 ]
+
+
+# The SQuAD development articles as written and as synonym-spun (train_answer_model.py builds
+# both indexes under WORK/train/<name>/data).
+SQUAD_DEV = {
+    "plain": SHARED / "data" / "squad2" / "cs224n_dev-v2.0.json",
+    "spun": WORK / "train" / "squad_dev_spun.json",
+}
+
+
+def squad_dev_searchers(staging: str) -> Iterator[tuple[str, list[Any], Any]]:
+    """(corpus name, its answerable questions, a searcher over its index) for each SQuAD_DEV
+    corpus, over the indexes train_answer_model.py built; exits if it has not."""
+    from bot import evaluate
+    from bot.runtime import index_for
+    from bot.settings import Settings
+
+    for name, source in SQUAD_DEV.items():
+        work = WORK / "train" / name
+        if not (work / "data").is_dir():
+            raise SystemExit(f"{work} is not built: run benchmarks/train_answer_model.py first")
+        items = [i for i in evaluate.load_squad(source, DEV_ARTICLES, WORK / staging / name) if i.answerable]
+        settings = Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
+        yield name, items, index_for(settings).searcher()
 
 
 def stage_bbc(dest: Path, limit: int | None = None) -> int:

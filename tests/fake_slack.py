@@ -196,9 +196,9 @@ async def settled(state_file: Path, *event_ids: str, timeout: float = 30) -> Non
         await asyncio.sleep(0.02)
 
 
-def event_body(event_id: str, event: dict[str, Any]) -> bytes:
-    """An Events API request body, as Slack sends it."""
-    body = {
+def callback(event_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """An Events API envelope, as Slack sends it (over HTTP or inside a Socket Mode message)."""
+    return {
         "type": "event_callback",
         "team_id": "T1",
         "api_app_id": "A1",
@@ -206,7 +206,11 @@ def event_body(event_id: str, event: dict[str, Any]) -> bytes:
         "event_time": int(time.time()),
         "event": event,
     }
-    return json.dumps(body).encode()
+
+
+def event_body(event_id: str, event: dict[str, Any]) -> bytes:
+    """The HTTP request body of an Events API call."""
+    return json.dumps(callback(event_id, event)).encode()
 
 
 def signed_headers(

@@ -163,9 +163,9 @@ def test_renumber_handles_lists_and_repeats() -> None:
     assert text == "A [1][2]. B [1] [1]. C." and [c.article for c in citations] == ["2.txt", "0.txt"]
 
 
-def test_repl_streams_tokens_then_shows_sources(fake: FakeLLM, llm_answerer: LLMAnswerer) -> None:
-    fake.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
-    inputs = iter(["Who led the ferry campaign?"])
+def _repl(answerer: LLMAnswerer, *lines: str) -> str:
+    """The REPL's transcript for these typed lines, then end of input."""
+    inputs = iter(lines)
 
     def read_line(prompt: str) -> str:
         line = next(inputs, None)
@@ -175,9 +175,14 @@ def test_repl_streams_tokens_then_shows_sources(fake: FakeLLM, llm_answerer: LLM
 
     out = io.StringIO()
     Repl(
-        llm_answerer, Console(file=out, width=120, color_system=None), read_line, reindex=str, articles=list
+        answerer, Console(file=out, width=120, color_system=None), read_line, reindex=str, articles=list
     ).run()
-    transcript = out.getvalue()
+    return out.getvalue()
+
+
+def test_repl_streams_tokens_then_shows_sources(fake: FakeLLM, llm_answerer: LLMAnswerer) -> None:
+    fake.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
+    transcript = _repl(llm_answerer, "Who led the ferry campaign?")
     assert fake.requests[0]["stream"] is True
     streamed, final = transcript.split("Sources", 1)[0], transcript
     assert streamed.count("Deputy mayor Ruth Adeyemi led the campaign [1].") == 2  # live tokens, then final
@@ -269,19 +274,7 @@ def test_repl_llm_failing_mid_stream_ends_with_the_offline_answer(
     fake: FakeLLM, llm_answerer: LLMAnswerer
 ) -> None:
     fake.script = [{"reply": "The campaign for the link was led by Ruth Adeyemi [1].", "break_after": 4}]
-    inputs = iter(["Who led the ferry campaign?"])
-
-    def read_line(prompt: str) -> str:
-        line = next(inputs, None)
-        if line is None:
-            raise EOFError
-        return line
-
-    out = io.StringIO()
-    Repl(
-        llm_answerer, Console(file=out, width=120, color_system=None), read_line, reindex=str, articles=list
-    ).run()
-    transcript = out.getvalue()
+    transcript = _repl(llm_answerer, "Who led the ferry campaign?")
     _, rest = transcript.split("The campaign for the", 1)  # the tokens that arrived were shown
     assert "led by Ruth" not in rest  # the words after the break never came
     assert "Ruth Adeyemi, who led the campaign" in rest  # the offline answer quotes the article

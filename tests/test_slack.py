@@ -30,7 +30,7 @@ from bot.slack.service import SlackService
 from bot.slack.state import SlackState
 from index.errors import NewsbotError
 from index.indexer import Index
-from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack, settled
+from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack, callback, settled
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import STORY
 
@@ -77,15 +77,7 @@ class Env:
             return resp.status
 
     async def event(self, event: dict[str, Any], event_id: str, **kw: Any) -> int:
-        body = {
-            "type": "event_callback",
-            "team_id": "T1",
-            "api_app_id": "A1",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "event": event,
-        }
-        return await self.post(json.dumps(body).encode(), "application/json", **kw)
+        return await self.post(json.dumps(callback(event_id, event)).encode(), "application/json", **kw)
 
     async def form(self, fields: dict[str, str]) -> int:
         return await self.post(urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded")
@@ -499,14 +491,7 @@ async def test_socket_mode_mention_is_acked_and_answered(
     await handler.connect_async()
     try:
         await fake.wait_for_socket()
-        body = {
-            "type": "event_callback",
-            "team_id": "T1",
-            "api_app_id": "A1",
-            "event_id": "EvS1",
-            "event_time": int(time.time()),
-            "event": mention("Who led the ferry campaign?", "5000.1"),
-        }
+        body = callback("EvS1", mention("Who led the ferry campaign?", "5000.1"))
         await fake.push_event("env-1", body)
         [post] = await fake.wait_for("chat.postMessage")
         assert post["thread_ts"] == "5000.1" and "Adeyemi" in _posted_text(post)
@@ -726,14 +711,7 @@ async def test_llm_mode_recovery_finishes_the_placeholder_a_crash_left(
 
     # A process died after posting its placeholder: its event is still open in the inbox, and
     # the placeholder (tagged with the event) is in the thread.
-    body = {
-        "type": "event_callback",
-        "team_id": "T1",
-        "api_app_id": "A1",
-        "event_id": "EvDead",
-        "event_time": int(time.time()),
-        "event": mention("Who led the ferry campaign?", "6200.1"),
-    }
+    body = callback("EvDead", mention("Who led the ferry campaign?", "6200.1"))
     dead = SlackState(tmp_path / "slack.sqlite3")
     dead.owner = f"{socket_.gethostname()}:{os.getpid() + 4_000_000}:gone"  # no such process
     dead.receive("EvDead", body)
