@@ -58,3 +58,13 @@ def load(name: str, folder: Path = PROMPTS_DIR) -> Template:
             f"prompt template {path} uses {sorted(found)} but must use exactly {sorted(expected)}"
         )
     return Template(name, text, found)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked with an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def closest_match(text: str, title: str) -> str:
+    """The line under a refusal: the nearest passage, shown as not being an answer."""
+    return load("closest_match").render(text=clip(" ".join(text.split()), 200), title=title)

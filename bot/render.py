@@ -17,7 +17,7 @@ def answer_text(answer: Answer) -> Text:
 
 
 def source_line(c: Citation, full: bool = False) -> Text:
-    passage = c.text if full or len(c.text) <= 300 else c.text[:297].rstrip() + "…"
+    passage = c.text if full else prompts.clip(c.text, 300)
     line = Text(f"[{c.n}] ", style="bold cyan")
     line.append(c.title or c.article, style="bold")
     meta = " · ".join(x for x in (c.published_at, c.url or c.article) if x)
@@ -34,9 +34,7 @@ def print_answer(console: Console, answer: Answer) -> None:
         for c in answer.citations:
             console.print(source_line(c))
     elif answer.closest is not None:
-        closest = prompts.load("closest_match").render(
-            text=_trim(answer.closest.text, 200), title=answer.closest.title or answer.closest.article
-        )
+        closest = prompts.closest_match(answer.closest.text, answer.closest.title or answer.closest.article)
         console.print(Text(closest, style="dim"))
 
 
@@ -46,7 +44,3 @@ def print_sources(console: Console, answer: Answer | None) -> None:
         return
     for c in answer.citations:
         console.print(source_line(c, full=True))
-
-
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

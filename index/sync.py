@@ -89,12 +89,12 @@ def sync_folder(
     before the first write and may refuse the sync (the CLI checks free disk space there).
     """
     with reachable():
-        return _sync(
+        return _bring_in_line(
             root, client, embedder, max_bytes, rebuild, progress or Progress(), manifest_dir, before_write
         )
 
 
-def _sync(
+def _bring_in_line(
     root: Path,
     client: object,
     embedder: Embedder,

@@ -39,10 +39,6 @@ def answer_mrkdwn(text: str, highlights: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _source(c: dict[str, Any], full: bool) -> str:
     title = escape(c["title"] or c["article"])
     url = c.get("url") or ""
@@ -51,24 +47,21 @@ def _source(c: dict[str, Any], full: bool) -> str:
     )
     if c.get("published_at"):
         head += f" · {escape(c['published_at'])}"
-    passage = c["text"] if full else _trim(" ".join(c["text"].split()), PASSAGE_CHARS)
+    passage = c["text"] if full else prompts.clip(" ".join(c["text"].split()), PASSAGE_CHARS)
     quoted = "\n".join("> " + line for line in escape(passage).splitlines() if line.strip())
-    return _trim(f"{head}\n{quoted}", SECTION_CHARS)
+    return prompts.clip(f"{head}\n{quoted}", SECTION_CHARS)
 
 
 def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = False) -> list[dict[str, Any]]:
     """`answer` is Answer.to_json() plus "highlights"; buttons carry only the stored answer's id."""
     text = answer_mrkdwn(answer["answer"], answer.get("highlights", []))
-    blocks: list[Block] = [_section(_trim(text, SECTION_CHARS))]
+    blocks: list[Block] = [_section(prompts.clip(text, SECTION_CHARS))]
     if answer["found"]:
         blocks.append(_context("*Sources*"))
         blocks += [_section(_source(c, False)) for c in answer["citations"]]
     elif answer.get("closest"):
         c = answer["closest"]
-        closest = prompts.load("closest_match").render(
-            text=_trim(" ".join(c["text"].split()), 200), title=c["title"] or c["article"]
-        )
-        blocks.append(_context(escape(closest)))
+        blocks.append(_context(escape(prompts.closest_match(c["text"], c["title"] or c["article"]))))
     buttons = [_button("feedback_up", "👍", answer_id), _button("feedback_down", "👎", answer_id)]
     if answer["found"]:
         buttons.append(_button("show_passages", "Show full passages", answer_id))
@@ -84,7 +77,7 @@ def passages_blocks(answer: dict[str, Any]) -> list[dict[str, Any]]:
 
 def fallback_text(answer: dict[str, Any]) -> str:
     """The notification text: plain, escaped, short."""
-    return _trim(escape(answer["answer"]), 300)
+    return prompts.clip(escape(answer["answer"]), 300)
 
 
 def home_view(articles: int, newest: list[tuple[str, str]], updated_at: str) -> dict[str, Any]:
