@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.evidence import Evidence, Term
+from bot.evidence import SENTENCE_FEATURES, Evidence, Term
 from index.errors import NewsbotError
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
@@ -128,8 +128,6 @@ def load_model(path: Path = MODEL_FILE) -> AnswerModel:
             f"the answer model {path} cannot be read ({err}); "
             "rebuild it with `python benchmarks/train_answer_model.py`"
         ) from err
-    from bot.evidence import SENTENCE_FEATURES
-
     # A model may use a subset of the features this code computes, never one it does not.
     if not set(model.ranker.features) <= set(SENTENCE_FEATURES) or not set(
         model.answerability.features

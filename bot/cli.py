@@ -6,15 +6,17 @@ Every failure reaches the user as one line; tracebacks go to the log file only.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.errors import explain
-from bot.question import BadQuestion
+from bot.question import BadQuestion, clean_question
 from bot.settings import Settings
 from index.errors import IndexLockedError, NewsbotError
 from index.sync import Progress, SyncReport
@@ -193,7 +195,6 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ask import ask_one, ask_stream
-    from bot.question import clean_question
     from bot.runtime import open_answerer
 
     if args.question != "-":
@@ -222,9 +223,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
-    import threading
-
     from bot.runtime import index_for, open_answerer
     from bot.slack.app import check_settings, serve
     from bot.slack.service import SlackService

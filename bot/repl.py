@@ -7,6 +7,7 @@ transcript and the terminal gets prompt_toolkit + rich.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,8 +122,6 @@ class Repl:
 
 def terminal_reader(history_file: Path) -> Callable[[str], str]:
     """prompt_toolkit with persistent history on a terminal; plain lines when input is piped."""
-    import sys
-
     if not sys.stdin.isatty():
 
         def read_piped(prompt: str) -> str:

@@ -18,6 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
+from index.errors import NewsbotError
+
 SUPPORTED = (".txt", ".md", ".markdown", ".json", ".jsonl")
 TITLE_CHARS = 80
 # Bump when loading or chunking changes what gets indexed, so a sync re-embeds everything.
@@ -64,8 +68,6 @@ class Folder:
 
 def load_folder(root: Path, max_bytes: int = 5 * 1024 * 1024) -> Folder:
     """Load every supported article under `root`, skipping hidden files and folders."""
-    from index.errors import NewsbotError
-
     if not root.is_dir():
         raise NewsbotError(f"articles folder {root} does not exist or is not a folder")
     real_root = root.resolve()
@@ -185,8 +187,6 @@ _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 
 
 def _load_md(rel: str, text: str) -> Iterator[Article | Skip]:
-    import yaml
-
     meta: dict[str, Any] = {}
     body_start = 0
     m = _FRONT_MATTER.match(text)

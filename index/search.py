@@ -8,6 +8,8 @@ counter moves (every sync that writes bumps it), so it never serves a stale corp
 from __future__ import annotations
 
 import bisect
+import contextlib
+import ctypes
 import logging
 import math
 import re
@@ -373,12 +375,8 @@ def _slim(meta: Any) -> dict[str, Any]:
 def _release_freed_memory() -> None:
     """Give the memory freed by building BM25 back to the system (glibc keeps it otherwise: about
     30 MB with the BBC corpus). A no-op where the C library has no malloc_trim."""
-    try:
-        import ctypes
-
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
