@@ -48,7 +48,7 @@ def _stdin(text: str) -> Iterator[None]:
 
 
 def newsbot(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     """`newsbot <args>` in this process: the real `main`, its environment, exit code and output.
     A process start costs about a second; `newsbot_process` keeps a few end-to-end runs real."""
@@ -65,7 +65,7 @@ def newsbot(
     try:
         with (
             _environment(env or cli_env()),
-            contextlib.chdir(ROOT),
+            contextlib.chdir(cwd),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
             _stdin(stdin),

@@ -1,16 +1,16 @@
 """Configured secrets never leave the process: not in output, not in errors, not in the log.
 
-Each command runs for real from a folder holding a `.env` with test secrets, including the
-ones that follow no recognisable pattern (the signing secret, the Chroma token)."""
+Each command runs (its `main`, in this process, with its output captured) from a folder holding
+a `.env` with test secrets, including the ones that follow no recognisable pattern (the
+signing secret, the Chroma token)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, cli_env
+from tests.conftest import ROOT, cli_env, newsbot
 from tests.test_search_answer import STORY
 
 SECRETS = {
@@ -25,14 +25,7 @@ SECRETS = {
 
 def _run(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in cli_env(**extra).items() if k not in SECRETS}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return newsbot(*args, env=env, cwd=cwd)
 
 
 def test_secrets_stay_out_of_output_errors_and_logs_and_a_readable_env_is_flagged(tmp_path: Path) -> None:
