@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, cli_env, newsbot_process, write_news
+from tests.conftest import ROOT, cli_env, newsbot, newsbot_process, write_news
 
 # Real processes on damaged, read-only and full disks: `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -55,10 +55,11 @@ def _one_clear_line(stderr: str, *needles: str) -> None:
 
 @pytest.fixture
 def built(articles: Path, data: Path) -> tuple[Path, Path]:
+    """A healthy index, built and asked in this process (the faults then meet real processes)."""
     _corpus(articles, 40)
-    result = newsbot_process("index", "--articles", str(articles), "--data", str(data))
+    result = newsbot("index", "--articles", str(articles), "--data", str(data))
     assert result.returncode == 0, result.stderr
-    assert _answers(_ask(articles, data))
+    assert _answers(newsbot("ask", QUESTION, "--json", "--articles", str(articles), "--data", str(data)))
     return articles, data
 
 
