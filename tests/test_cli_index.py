@@ -195,6 +195,9 @@ def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
             change(rng.sample(current(), len(current()) // 2), round_)
         before = _version(data)
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The reference: a clean build of the same folder, made here while that run starts up.
+        clean = tmp_path / f"clean{round_}"
+        assert newsbot("index", "--articles", str(articles), "--data", str(clean)).returncode == 0
         deadline = time.monotonic() + 60
         while (started := _version(data)) == before and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -204,8 +207,6 @@ def test_kill_9_twenty_times_mid_sync_then_rerun_equals_a_clean_build(
         rounds.append((before, started, _version(data)))
         rerun = newsbot("index", "--articles", str(articles), "--data", str(data))
         assert rerun.returncode == 0, rerun.stderr
-        clean = tmp_path / f"clean{round_}"
-        assert newsbot("index", "--articles", str(articles), "--data", str(clean)).returncode == 0
         rows, count = _index_state(data)
         assert len(set(rows)) == count, f"round {round_}: duplicate chunks"
         assert (rows, count) == _index_state(clean), f"round {round_}: index differs from a clean build"
