@@ -27,15 +27,17 @@ def ask_stream(answerer: Answerer, lines: TextIO, as_json: bool, out: TextIO) ->
         except BadQuestion as err:
             status = 2
             if as_json:
-                out.write(
-                    json.dumps({"question": question, "error": explain(err)}, ensure_ascii=False) + "\n"
-                )
+                out.write(error_json(question, err) + "\n")
             else:
                 print(f"error: {explain(err)}", file=sys.stderr)
             out.flush()
             continue
         _emit(answer, as_json, out)
     return status
+
+
+def error_json(question: str, err: BadQuestion) -> str:
+    return json.dumps({"question": question, "error": explain(err)}, ensure_ascii=False)
 
 
 def _emit(answer: Answer, as_json: bool, out: TextIO) -> None:

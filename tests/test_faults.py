@@ -35,7 +35,7 @@ def _corpus(folder: Path, n: int) -> None:
 
 
 def _ask(articles: Path, data: Path) -> subprocess.CompletedProcess[str]:
-    return newsbot_process("ask", QUESTION, "--json", "--articles", str(articles), "--data", str(data))
+    return newsbot_process("ask", QUESTION, "--json", "--data", str(data))
 
 
 def _answers(result: subprocess.CompletedProcess[str]) -> bool:
@@ -59,7 +59,7 @@ def built(articles: Path, data: Path) -> tuple[Path, Path]:
     _corpus(articles, 40)
     result = newsbot("index", "--articles", str(articles), "--data", str(data))
     assert result.returncode == 0, result.stderr
-    assert _answers(newsbot("ask", QUESTION, "--json", "--articles", str(articles), "--data", str(data)))
+    assert _answers(newsbot("ask", QUESTION, "--json", "--data", str(data)))
     return articles, data
 
 
@@ -164,7 +164,7 @@ def test_read_only_data_folder_refuses_to_index_and_still_answers(
         f"""
 mount --bind {data} {data} && mount -o remount,bind,ro {data} || exit 9
 run index $NEWSBOT index --articles {articles} --data {data}
-run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --articles {articles} --data {data}
+run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --data {data}
 run list $NEWSBOT articles --json --data {data}
 """,
         tmp_path,
@@ -179,7 +179,7 @@ run list $NEWSBOT articles --json --data {data}
 def test_full_disk_refuses_a_sync_it_cannot_hold_and_the_index_stays_usable(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    articles, data = built
+    _, data = built
     more = tmp_path / "more"
     _corpus(more, 1500)
     disk = tmp_path / "disk"
@@ -190,7 +190,7 @@ def test_full_disk_refuses_a_sync_it_cannot_hold_and_the_index_stays_usable(
 mount -t tmpfs -o size=1500k tmpfs {disk} || exit 9
 cp -a {data} {small}
 run index $NEWSBOT index --articles {more} --data {small}
-run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --articles {articles} --data {small}
+run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --data {small}
 run list $NEWSBOT articles --json --data {small}
 """,
         tmp_path,
@@ -223,9 +223,9 @@ for _ in $(seq 1200); do  # wait until the run is writing to the store
 done
 dd if=/dev/zero of={disk}/filler bs=64k 2>/dev/null
 wait
-run ask_full $NEWSBOT ask {shlex.quote(QUESTION)} --json --articles {articles} --data {small}
+run ask_full $NEWSBOT ask {shlex.quote(QUESTION)} --json --data {small}
 rm {disk}/filler
-run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --articles {articles} --data {small}
+run ask $NEWSBOT ask {shlex.quote(QUESTION)} --json --data {small}
 run reindex $NEWSBOT index --articles {articles} --data {small}
 run list $NEWSBOT articles --json --data {small}
 """,

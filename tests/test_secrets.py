@@ -35,13 +35,13 @@ def test_secrets_stay_out_of_output_errors_and_logs_and_a_readable_env_is_flagge
     env_file = work / ".env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in SECRETS.items()))
     os.chmod(env_file, 0o644)
-    folders = ("--articles", "articles", "--data", "data")
+    folders = ("--data", "data")
     llm_down = {
         "NEWSBOT_LLM": "openai-compatible:test-model",
         "NEWSBOT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
     }
     runs = {
-        "index": _run(work, "index", *folders),
+        "index": _run(work, "index", "--articles", "articles", *folders),
         "articles": _run(work, "articles", *folders),
         "articles --json": _run(work, "articles", "--json", *folders),
         "ask --json": _run(work, "ask", "Who led the ferry campaign?", "--json", *folders),
@@ -50,7 +50,15 @@ def test_secrets_stay_out_of_output_errors_and_logs_and_a_readable_env_is_flagge
             work, "ask", "Who led the campaign?", *folders, CHROMA_HOST="127.0.0.1", CHROMA_PORT="9"
         ),
         "slack, Slack unreachable": _run(
-            work, "slack", "--http", "--port", "0", *folders, SLACK_API_URL="http://127.0.0.1:9/api/"
+            work,
+            "slack",
+            "--http",
+            "--port",
+            "0",
+            "--articles",
+            "articles",
+            *folders,
+            SLACK_API_URL="http://127.0.0.1:9/api/",
         ),
     }
     assert runs["ask --json"].returncode == 0 and "Ruth Adeyemi" in runs["ask --json"].stdout
