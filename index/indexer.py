@@ -55,6 +55,7 @@ class Index:
         max_bytes: int,
         rebuild: bool = False,
         progress: Progress | None = None,
+        allow_empty: bool = False,
     ) -> SyncReport:
         """One locked sync of `articles` into the index: refuses to start what the disk cannot
         hold, checks the result can find its own chunks, and records that it was built."""
@@ -78,6 +79,7 @@ class Index:
                     progress=progress,
                     manifest_dir=self.data / "manifest",
                     before_write=check_room,
+                    allow_empty=allow_empty,
                 )
             except NewsbotError:
                 raise
@@ -107,6 +109,7 @@ class Index:
         rebuild: bool = False,
         progress: Callable[[], Progress] | None = None,
         stop: Any = None,
+        allow_empty: bool = False,
     ) -> None:
         """Sync now and after every change to `articles`, until `stop` is set; an error is reported
         and watching goes on (the next change may fix it)."""
@@ -117,7 +120,11 @@ class Index:
                 bar = progress() if progress else None
                 on_report(
                     self.sync(
-                        articles, max_bytes=max_bytes, rebuild=first.pop() if first else False, progress=bar
+                        articles,
+                        max_bytes=max_bytes,
+                        rebuild=first.pop() if first else False,
+                        progress=bar,
+                        allow_empty=allow_empty,
                     )
                 )
             except NewsbotError as err:

@@ -19,6 +19,7 @@ from index import manifest
 from index.articles import Article, Skip, load_folder
 from index.chunking import chunk_text
 from index.embedding import Embedder
+from index.errors import EmptyFolderError
 from index.sentences import (
     SPANS_KEY,
     VECTORS_KEY,
@@ -81,16 +82,27 @@ def sync_folder(
     progress: Progress | None = None,
     manifest_dir: Path | None = None,
     before_write: Callable[[int, int], None] | None = None,
+    allow_empty: bool = False,
 ) -> SyncReport:
     """Sync `root` into Chroma. The caller holds the index lock.
 
     `manifest_dir` holds a cache of the article manifest (see `manifest.py`); without it
     every run reads all chunk metadata from Chroma. `before_write(chunks, text_bytes)` runs
     before the first write and may refuse the sync (the CLI checks free disk space there).
+    A folder that would leave the index empty (a wrong path, an unmounted share) is refused
+    unless `allow_empty` or `rebuild` says that is meant.
     """
     with reachable():
         return _bring_in_line(
-            root, client, embedder, max_bytes, rebuild, progress or Progress(), manifest_dir, before_write
+            root,
+            client,
+            embedder,
+            max_bytes,
+            rebuild,
+            progress or Progress(),
+            manifest_dir,
+            before_write,
+            allow_empty,
         )
 
 
@@ -103,6 +115,7 @@ def _bring_in_line(
     progress: Progress,
     manifest_dir: Path | None,
     before_write: Callable[[int, int], None] | None,
+    allow_empty: bool,
 ) -> SyncReport:
     t0 = time.perf_counter()
     folder = load_folder(root, max_bytes)
@@ -119,6 +132,11 @@ def _bring_in_line(
     kept = _kept_on_skip(states, folder.skipped_ids())
     present = {a.id for a in folder.articles}
     removed = [aid for aid in states if aid not in kept and aid not in present]
+    if states and len(removed) == len(states) and not present and not allow_empty:
+        raise EmptyFolderError(
+            f"the articles folder {root} holds none of the {len(states)} indexed articles; "
+            "nothing was deleted"
+        )
     work: list[_Work] = []
     stamp = now_iso()
     for article in folder.articles:

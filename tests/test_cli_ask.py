@@ -282,3 +282,20 @@ def test_a_closed_pipe_ends_quietly(indexed: tuple[Path, Path]) -> None:
     proc.stdin.close()
     assert proc.wait(timeout=60) == 141
     assert proc.stderr.read() == ""
+
+
+def test_eval_names_a_missing_file_and_a_missing_field(indexed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, data = indexed
+    missing = newsbot("eval", str(tmp_path / "nope.jsonl"), "--data", str(data))
+    assert (
+        missing.returncode == 1
+        and f"the question file {tmp_path / 'nope.jsonl'} does not exist" in missing.stderr
+    )
+    no_id = tmp_path / "no_id.jsonl"
+    no_id.write_text(json.dumps({"question": "Who led it?", "answerable": True}) + "\n")
+    result = newsbot("eval", str(no_id), "--data", str(data))
+    assert (
+        result.returncode == 1
+        and "line 1 has no 'id'; the format is one JSON object per line" in result.stderr
+    )
+    assert "unexpectedly" not in missing.stderr + result.stderr

@@ -263,3 +263,20 @@ def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
         if not sel.select(timeout):
             raise AssertionError(f"no output within {timeout} s")
     return proc.stdout.readline()
+
+
+def test_index_refuses_an_empty_folder_and_says_how_to_mean_it(
+    articles: Path, data: Path, tmp_path: Path
+) -> None:
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = newsbot("index", "--articles", str(empty), "--data", str(data))
+    assert refused.returncode == 1
+    assert "holds none of the 1 indexed articles; nothing was deleted" in refused.stderr
+    assert "newsbot index --allow-empty" in refused.stderr
+    listed = newsbot("articles", "--json", "--data", str(data))
+    assert [json.loads(x)["id"] for x in listed.stdout.splitlines()] == ["a.txt"]
+    emptied = newsbot("index", "--articles", str(empty), "--data", str(data), "--allow-empty")
+    assert emptied.returncode == 0 and "1 deleted" in emptied.stdout

@@ -284,3 +284,23 @@ def test_watch_reports_an_error_and_goes_on_watching(articles: Path, data: Path)
         stop.set()
         watcher.join(timeout=30)
     assert _articles_in(data) == {"a.txt", "c.txt"}
+
+
+def test_an_empty_folder_never_wipes_the_index_unless_asked(
+    articles: Path, data: Path, tmp_path: Path
+) -> None:
+    from index.errors import EmptyFolderError
+
+    write_news(articles, "a.txt", "Alpha", "The alpha plant opened.")
+    write_news(articles, "b.txt", "Beta", "Beta story.")
+    _sync(articles, data)
+    empty = tmp_path / "empty"  # a wrong --articles, an unmounted share
+    empty.mkdir()
+    with pytest.raises(EmptyFolderError, match="holds none of the 2 indexed articles; nothing was deleted"):
+        _sync(empty, data)
+    assert _articles_in(data) == {"a.txt", "b.txt"}
+    (articles / "a.txt").unlink()  # deleting some articles is an ordinary sync
+    assert _sync(articles, data).deleted == 1
+    assert _sync(empty, data, allow_empty=True).deleted == 1  # said so: emptied
+    assert _articles_in(data) == set()
+    assert _sync(empty, data).articles == 0  # nothing indexed, nothing to protect
