@@ -21,7 +21,7 @@ from bot.errors import explain
 from bot.question import BadQuestion, clean_question
 from bot.settings import Settings
 from index.errors import IndexLockedError, NewsbotError
-from index.sync import Progress, SyncReport
+from index.sync import Progress, SyncReport, counted
 
 log = logging.getLogger("newsbot")
 
@@ -293,7 +293,7 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} articles indexed", title_justify="left")
+    table = Table(title=f"{counted(len(rows), 'article')} indexed", title_justify="left")
     for column in ("id", "title", "chunks", "published_at", "indexed_at"):
         table.add_column(column, justify="right" if column == "chunks" else "left", overflow="fold")
     for row in rows:

@@ -11,6 +11,10 @@ from index.errors import NewsbotError
 MAX_QUESTION_CHARS = 2000
 
 
+# Shown wherever a question is missing; the shipped seed article answers it (tested).
+EXAMPLE_QUESTION = "Who is Sebghatullah Selab?"
+
+
 class BadQuestion(NewsbotError):
     """The question cannot be answered as given (empty, too long)."""
 
@@ -32,7 +36,7 @@ def clean_question(raw: str) -> str:
     text = _SLACK_MARKUP.sub(_unmark, text)
     text = " ".join(text.split())
     if not text:
-        raise BadQuestion('the question is empty: ask something like `newsbot ask "who won the vote?"`')
+        raise BadQuestion(f"the question is empty: ask something like `newsbot ask {EXAMPLE_QUESTION}`")
     if len(text) > MAX_QUESTION_CHARS:
         raise BadQuestion(f"the question is {len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
     return text

@@ -19,6 +19,7 @@ from bot.errors import explain
 from bot.render import print_answer, print_sources
 from index.errors import NewsbotError
 from index.store import ArticleState
+from index.sync import counted
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,8 @@ class Repl:
             states = self.articles()
             for st in states:
                 date = f", {st.published_at}" if st.published_at else ""
-                self.console.print(f"{st.id}  {st.title}  ({st.stored} chunks{date})")
-            self.console.print(f"{len(states)} articles indexed")
+                self.console.print(Text(f"{st.id}  {st.title}  ({counted(st.stored, 'chunk')}{date})"))
+            self.console.print(f"{counted(len(states), 'article')} indexed")
         elif name == "/reindex":
             try:
                 self.console.print(self.reindex())

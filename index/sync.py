@@ -42,6 +42,11 @@ class Progress:
     def advance(self, chunks: int) -> None: ...
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 article", "2 articles" (every noun we count takes an s)."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 @dataclass
 class SyncReport:
     articles: int = 0
@@ -59,9 +64,9 @@ class SyncReport:
 
     def summary(self) -> str:
         return (
-            f"{self.articles} articles: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {len(self.skips)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+            f"{counted(self.articles, 'article')}: {self.added} added, {self.updated} updated, "
+            f"{self.deleted} deleted, {self.unchanged} unchanged, {len(self.skips)} skipped; "
+            f"{counted(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f} s"
         )
 
 

@@ -169,3 +169,12 @@ def test_paraphrased_copy_of_an_article_is_answered_like_the_original(
         answer = answerer.answer("Who is the defense ministry spokesman?")
         assert answer.found and "Ruth Adeyemi" in highlighted(answer), (name, answer.text)
         assert not answerer.answer("What is the population of Gull Island?").found, name
+
+
+def test_the_example_question_users_are_shown_is_answered_by_the_seed(seed: ExtractiveAnswerer) -> None:
+    from bot import prompts
+    from bot.question import EXAMPLE_QUESTION
+
+    assert EXAMPLE_QUESTION in prompts.load("slack_usage").render()
+    answer = seed.answer(EXAMPLE_QUESTION)
+    assert answer.found and any("deputy of Faryab" in h for h in highlighted(answer)), answer.text

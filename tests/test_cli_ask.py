@@ -201,7 +201,7 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
     assert "Ruth Adeyemi" in transcript
     assert transcript.count("Deputy mayor Ruth Adeyemi, who led the campaign") >= 2  # answer, then /sources
     assert "sea wall" in transcript  # the follow-up used the conversation
-    assert "ferry.txt  Harbour council backs ferry link" in transcript and "1 articles indexed" in transcript
+    assert "ferry.txt  Harbour council backs ferry link" in transcript and "1 article indexed" in transcript
     assert "unknown command /nope" in transcript
     assert "I couldn't find that in the indexed articles." in transcript
     assert transcript.rstrip().endswith("bye")

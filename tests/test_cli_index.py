@@ -24,7 +24,7 @@ from tests.conftest import ROOT, cli_env, newsbot, write_news
 from tests.fakes import HashEmbedder
 
 SUMMARY = (
-    r"\d+ articles: \d+ added, \d+ updated, \d+ deleted, \d+ unchanged, \d+ skipped; \d+ chunks embedded in"
+    r"\d+ articles?: \d+ added, \d+ updated, \d+ deleted, \d+ unchanged, \d+ skipped; \d+ chunks? embedded in"
 )
 
 
@@ -99,7 +99,7 @@ def test_articles_lists_what_is_indexed(articles: Path, data: Path) -> None:
     assert row["id"] == "m.md" and row["title"] == "Bridge reopens" and row["published_at"] == "2024-05-02"
     assert row["chunks"] >= 1 and row["indexed_at"]
     table = newsbot("articles", "--data", str(data))
-    assert "Bridge reopens" in table.stdout and "1 articles indexed" in table.stdout
+    assert "Bridge reopens" in table.stdout and "1 article indexed" in table.stdout
 
 
 def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:

@@ -453,7 +453,7 @@ async def test_fifty_mentions_at_once_get_fifty_answers(env: Env) -> None:
 async def test_app_home_shows_the_index(env: Env) -> None:
     await env.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "EvHome")
     [call] = await env.fake.wait_for("views.publish")
-    assert call["user_id"] == "U1" and "*2* articles indexed" in json.dumps(call["view"])
+    assert call["user_id"] == "U1" and "*2 articles* indexed" in json.dumps(call["view"])
 
 
 async def test_allowlist_ignores_other_channels(fake: FakeSlack, tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_summary_line_format(articles: Path, data: Path) -> None:
     (articles / "bad.txt").write_bytes(b"")
     line = _sync(articles, data).summary()
     assert re.fullmatch(
-        r"1 articles: 1 added, 0 updated, 0 deleted, 0 unchanged, 1 skipped; 1 chunks embedded in \d+\.\d s",
+        r"1 article: 1 added, 0 updated, 0 deleted, 0 unchanged, 1 skipped; 1 chunk embedded in \d+\.\d s",
         line,
     ), line
 

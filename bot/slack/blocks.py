@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import prompts
+from index.sync import counted
 
 PASSAGE_CHARS = 300
 SECTION_CHARS = 2900  # Slack rejects section text over 3000 characters
@@ -84,7 +85,7 @@ def home_view(articles: int, newest: list[tuple[str, str]], updated_at: str) -> 
     lines = "\n".join(f"• {escape(title)}" + (f" ({escape(date)})" if date else "") for title, date in newest)
     blocks: list[Block] = [
         HeaderBlock(text="newsbot"),
-        _section(f"*{articles}* articles indexed."),
+        _section(f"*{counted(articles, 'article')}* indexed."),
         _section("*Newest*\n" + (lines or "none yet")),
         _context(f"Index last changed: {escape(updated_at or 'never')}"),
         _context("Mention me with a question, DM me, or use `/ask`."),
