@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -142,8 +143,6 @@ class Settings(BaseSettings):
     ) -> Settings:
         merged: dict[str, str] = {}
         if dotenv is not None and dotenv.is_file():
-            from dotenv import dotenv_values
-
             merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
         merged.update(os.environ if env is None else env)
         values: dict[str, Any] = {}
@@ -217,14 +216,25 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def secret_variables() -> frozenset[str]:
+    """The environment variables that hold secrets (the SecretStr fields)."""
+    return frozenset(
+        str(f.validation_alias) for f in Settings.model_fields.values() if f.annotation is SecretStr
+    )
+
+
 def env_file_warning(path: Path = Path(".env")) -> str | None:
-    """A warning when the credentials file can be read by the group or by others."""
+    """A warning when the file holds a secret and the group or others can read it."""
     try:
         mode = path.stat().st_mode
     except OSError:
         return None
-    if mode & 0o077:
-        return (
-            f"{path} holds tokens but other users can read it (mode {mode & 0o777:o}); run `chmod 600 {path}`"
-        )
-    return None
+    if not mode & 0o077:
+        return None
+    held = sorted(k for k, v in dotenv_values(path).items() if k in secret_variables() and v)
+    if not held:  # settings without a secret: nothing to protect
+        return None
+    return (
+        f"{path} holds {', '.join(held)} but other users can read it (mode {mode & 0o777:o}); "
+        f"run `chmod 600 {path}`"
+    )

@@ -88,3 +88,18 @@ def test_readme_configuration_table_is_generated_from_the_settings() -> None:
         "README's configuration table differs from the settings: paste "
         "`python -c 'from bot.settings import markdown_table; print(markdown_table())'`"
     )
+
+
+def test_env_file_warning_only_when_a_readable_file_holds_a_secret(tmp_path: Path) -> None:
+    from bot.settings import env_file_warning
+
+    env = tmp_path / ".env"
+    env.write_text("NEWSBOT_DATA=/srv/news\nSLACK_BOT_TOKEN=\n")  # settings, an empty secret
+    env.chmod(0o644)
+    assert env_file_warning(env) is None
+    env.write_text("NEWSBOT_DATA=/srv/news\nSLACK_BOT_TOKEN=xoxb-1-2\n")
+    warning = env_file_warning(env)
+    assert warning is not None and "holds SLACK_BOT_TOKEN" in warning and "chmod 600" in warning
+    assert "xoxb-1-2" not in warning
+    env.chmod(0o600)
+    assert env_file_warning(env) is None
