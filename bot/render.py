@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import Any
+
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.text import Text
 
 from bot import prompts
 from bot.answer import Answer, Citation
+from index.sync import Progress
 
 
 def answer_text(answer: Answer) -> Text:
@@ -16,15 +20,18 @@ def answer_text(answer: Answer) -> Text:
     return text
 
 
-def source_line(c: Citation, full: bool = False) -> Text:
-    passage = c.text if full else prompts.clip(c.text, 300)
-    line = Text(f"[{c.n}] ", style="bold cyan")
-    line.append(c.title or c.article, style="bold")
+def source_line(c: Citation, full: bool = False, numbered: bool = True) -> Group:
+    """The source's label and title, then its passage as an indented block: plain text (the
+    article's own words, quotation marks and all), every wrapped line keeping the indent."""
+    head = Text()
+    if numbered:
+        head.append(f"[{c.n}] ", style="bold cyan")
+    head.append(c.title or c.article, style="bold")
     meta = " · ".join(x for x in (c.published_at, c.url or c.article) if x)
     if meta:
-        line.append(f"  ({meta})", style="dim")
-    line.append(f"\n    “{passage}”")
-    return line
+        head.append(f"  ({meta})", style="dim")
+    passage = c.text if full else prompts.clip(c.text, 300)
+    return Group(head, Padding(Text(" ".join(passage.split())), (0, 0, 0, 4)))
 
 
 def print_answer(console: Console, answer: Answer) -> None:
@@ -39,8 +46,49 @@ def print_answer(console: Console, answer: Answer) -> None:
 
 
 def print_sources(console: Console, answer: Answer | None) -> None:
+    if answer is not None and not answer.citations and answer.closest is not None:
+        console.print(Text("Closest match (not an answer):", style="dim"))
+        console.print(source_line(answer.closest, full=True, numbered=False))
+        return
     if answer is None or not answer.citations:
         console.print("No sources yet: ask a question first.")
         return
     for c in answer.citations:
         console.print(source_line(c, full=True))
+
+
+class ProgressBar(Progress):
+    """Sync progress as a rich bar with rate and ETA on `console` (None: show nothing)."""
+
+    def __init__(self, console: Console | None) -> None:
+        self.console = console
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.console is not None:
+            from rich import progress
+
+            self._bar = progress.Progress(
+                progress.TextColumn("embedding"),
+                progress.BarColumn(),
+                progress.MofNCompleteColumn(),
+                progress.TaskProgressColumn(),
+                progress.TimeRemainingColumn(),
+                console=self.console,
+                transient=self.console.is_terminal,  # on a terminal the bar goes; in a log it stays
+            )
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def start(self, total_chunks: int) -> None:
+        if self._bar is not None and total_chunks:
+            self._task = self._bar.add_task("embedding", total=total_chunks)
+
+    def advance(self, chunks: int) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, chunks)

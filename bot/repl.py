@@ -10,16 +10,17 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from bot.answer import Answer, Answerer
 from bot.errors import explain
-from bot.render import print_answer, print_sources
-from index.errors import NewsbotError
+from bot.render import ProgressBar, print_answer, print_sources
+from index.errors import NewsbotError, NotIndexedError
 from index.store import ArticleState
-from index.sync import counted
+from index.sync import Progress, counted
 
 log = logging.getLogger(__name__)
 
@@ -31,28 +32,44 @@ HELP = """Ask about the indexed articles; follow-ups ("and who is its deputy?") 
   /quit      leave (or Ctrl-D); Ctrl-C cancels the current line"""
 
 HISTORY_TURNS = 5
+QUIT_WORDS = ("exit", "quit", ":q")  # on their own, as in a shell or an editor
 
 
 class Repl:
     def __init__(
         self,
-        answerer: Answerer,
+        answerer: Answerer | None,
         console: Console,
         read_line: Callable[[str], str],
-        reindex: Callable[[], str],
+        reindex: Callable[[Progress], str],
         articles: Callable[[], list[ArticleState]],
+        open_answerer: Callable[[], Answerer] | None = None,
+        articles_folder: str = "the articles folder",
     ):
-        self.answerer = answerer
+        """`answerer` None: nothing is indexed yet; `open_answerer` opens one once there is."""
+        self._answerer = answerer
+        self.open_answerer = open_answerer
         self.console = console
         self.read_line = read_line
         self.reindex = reindex
         self.articles = articles
+        self.articles_folder = articles_folder
         self.history: list[Answer] = []
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            if self.open_answerer is None:
+                raise NotIndexedError("no articles indexed yet")
+            self._answerer = self.open_answerer()
+        return self._answerer
 
     def run(self) -> int:
         self.console.print(
             Text("newsbot: ask about the articles. /help for commands, Ctrl-D to quit.", style="dim")
         )
+        if self._answerer is None and not self._offer_to_index():
+            return 0
         while True:
             try:
                 line = self.read_line("newsbot> ").strip()
@@ -63,6 +80,9 @@ class Repl:
                 return 0
             if not line:
                 continue
+            if line.lower() in QUIT_WORDS:
+                self.console.print("bye")
+                return 0
             if line.startswith("/"):
                 if not self.command(line):
                     self.console.print("bye")
@@ -77,9 +97,10 @@ class Repl:
             streamed.append(token)
             self.console.print(token, end="", highlight=False, markup=False)
 
-        on_token = show if self.answerer.mode == "llm" else None
         try:
-            answer = self.answerer.answer(question, self.history, on_token=on_token)
+            answerer = self.answerer
+            on_token = show if answerer.mode == "llm" else None
+            answer = answerer.answer(question, self.history, on_token=on_token)
         except KeyboardInterrupt:
             self.console.print("\ncancelled")
             return
@@ -91,6 +112,30 @@ class Repl:
                 self.console.print()
         print_answer(self.console, answer)
         self.history = [*self.history, answer][-HISTORY_TURNS:]
+
+    def _offer_to_index(self) -> bool:
+        """Nothing is indexed: offer to index the articles folder now. False: the user left."""
+        self.console.print(Text(f"Nothing is indexed yet. /reindex indexes {self.articles_folder}."))
+        try:
+            reply = self.read_line(f"Index {self.articles_folder} now? [Y/n] ").strip().lower()
+        except (EOFError, KeyboardInterrupt):
+            self.console.print("bye")
+            return False
+        if reply in ("", "y", "yes"):
+            self._reindex()
+        return True
+
+    def _reindex(self) -> None:
+        try:
+            with ProgressBar(self.console) as bar:
+                summary = self.reindex(bar)
+        except KeyboardInterrupt:  # stop the sync, keep the session (and what was written)
+            self.console.print("reindex stopped; the articles written so far are kept")
+            return
+        except NewsbotError as err:
+            self._error(err)
+            return
+        self.console.print(Text(summary))
 
     def _error(self, err: NewsbotError) -> None:
         # Error text is the user's or an article's words: printed as text, never read as markup.
@@ -112,10 +157,7 @@ class Repl:
                 self.console.print(Text(f"{st.id}  {st.title}  ({counted(st.stored, 'chunk')}{date})"))
             self.console.print(f"{counted(len(states), 'article')} indexed")
         elif name == "/reindex":
-            try:
-                self.console.print(self.reindex())
-            except NewsbotError as err:
-                self._error(err)
+            self._reindex()
         else:
             self.console.print(f"unknown command {name}; /help lists them")
         return True
@@ -133,8 +175,19 @@ def terminal_reader(history_file: Path) -> Callable[[str], str]:
 
         return read_piped
     from prompt_toolkit import PromptSession
+
+    session: PromptSession[str] = PromptSession(history=question_history(history_file))
+    return session.prompt
+
+
+def question_history(path: Path) -> Any:
+    """prompt_toolkit's file history, minus blank lines (nothing worth the up arrow)."""
     from prompt_toolkit.history import FileHistory
 
-    history_file.parent.mkdir(parents=True, exist_ok=True)
-    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
-    return session.prompt
+    class QuestionHistory(FileHistory):
+        def append_string(self, string: str) -> None:
+            if string.strip():
+                super().append_string(string)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return QuestionHistory(str(path))

@@ -20,6 +20,7 @@ from bot.repl import Repl
 from index.articles import read_article_text
 from index.errors import NewsbotError
 from index.indexer import Index
+from index.sync import Progress
 from tests.conftest import ROOT, cli_env, newsbot, newsbot_process
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import OTHER, STORY
@@ -192,7 +193,7 @@ def test_repl_transcript(articles: Path, data: Path) -> None:
         answerer,
         Console(file=out, width=120, color_system=None),
         read_line,
-        reindex=lambda: "",
+        reindex=lambda progress: "",
         articles=index.articles,
     )
     assert repl.run() == 0
@@ -299,3 +300,100 @@ def test_eval_names_a_missing_file_and_a_missing_field(indexed: tuple[Path, Path
         and "line 1 has no 'id'; the format is one JSON object per line" in result.stderr
     )
     assert "unexpectedly" not in missing.stderr + result.stderr
+
+
+def _session(
+    answerer: ExtractiveAnswerer | None, index: Index, articles: Path, *lines: str, **kw: object
+) -> str:
+    """A REPL transcript over a real index; "<ctrl-c in reindex>" makes the next /reindex be
+    interrupted the way Ctrl-C interrupts it."""
+    script = iter(lines)
+    interrupt = []
+
+    def read_line(prompt: str) -> str:
+        line = next(script, None)
+        if line is None:
+            raise EOFError
+        if line == "<ctrl-c in reindex>":
+            interrupt.append(True)
+            return "/reindex"
+        return line
+
+    def reindex(progress: Progress) -> str:
+        if interrupt:
+            interrupt.clear()
+            raise KeyboardInterrupt
+        return index.sync(articles, max_bytes=5_000_000, progress=progress).summary()
+
+    out = io.StringIO()
+    Repl(answerer, Console(file=out, width=120, color_system=None), read_line, reindex=reindex,
+         articles=index.articles, **kw).run()  # type: ignore[arg-type]  # fmt: skip
+    return out.getvalue()
+
+
+def test_repl_quit_words_sources_after_refusal_interrupted_and_shown_reindex(
+    articles: Path, data: Path
+) -> None:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    index = Index(data, HashEmbedder())
+    index.sync(articles, max_bytes=5_000_000)
+    answerer = ExtractiveAnswerer(index.searcher())
+    (articles / "zoo.txt").write_text("Zoo opens\n\nThe city zoo opened a zebra enclosure with six zebras.\n")
+    transcript = _session(
+        answerer, index, articles,
+        "Who is the police chief of Harbour?", "/sources",  # a refusal's sources: the closest match
+        "<ctrl-c in reindex>", "Who led the ferry campaign?",  # Ctrl-C stops the reindex, not the REPL
+        "/reindex", "exit", "Who is still here?",
+    )  # fmt: skip
+    # /sources after a refusal: the closest passage in full, labelled as not an answer.
+    assert "Closest match (not an answer):\nHarbour council backs ferry link  (ferry.txt)\n    " in transcript
+    assert "reindex stopped; the articles written so far are kept" in transcript
+    assert "Ruth Adeyemi" in transcript.split("reindex stopped", 1)[1]  # the session went on
+    assert "1/1 100%" in transcript  # /reindex shows its progress (the zoo's one chunk)
+    assert "2 articles: 1 added" in transcript
+    assert transcript.rstrip().endswith("bye") and "still here" not in transcript  # `exit` ended it
+    for word in ("quit", ":q", "QUIT"):
+        assert (
+            _session(answerer, index, articles, word, "Who led the ferry campaign?").rstrip().endswith("bye")
+        )
+
+
+def test_blank_lines_stay_out_of_the_question_history(tmp_path: Path) -> None:
+    from bot.repl import question_history
+
+    history = question_history(tmp_path / "history")
+    for line in ("Who led it?", "   ", "", "And when?"):
+        history.append_string(line)
+    assert list(history.load_history_strings()) == ["And when?", "Who led it?"]
+
+
+def test_chat_on_an_empty_index_offers_to_index_the_articles(articles: Path, data: Path) -> None:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    accepted = newsbot(
+        "chat", "--articles", str(articles), "--data", str(data), stdin="\nWho led the ferry campaign?\n"
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert "Nothing is indexed yet" in accepted.stdout and "1 article: 1 added" in accepted.stdout
+    assert "Ruth Adeyemi" in accepted.stdout
+    other = data.parent / "other-data"
+    script = "n\nWho led it?\n/reindex\nWho led the ferry campaign?\n"
+    declined = newsbot("chat", "--articles", str(articles), "--data", str(other), stdin=script)
+    assert declined.returncode == 0, declined.stderr
+    assert "no articles indexed yet" in declined.stdout  # asked before indexing: told, not thrown out
+    assert "Ruth Adeyemi" in declined.stdout.split("1 article: 1 added", 1)[1]
+
+
+def test_a_source_prints_its_passage_plain_indented_and_without_doubled_quotes() -> None:
+    from bot.answer import Citation
+    from bot.render import source_line
+
+    passage = "“If reinforcements come from Kabul, the Taliban can not enter the town,” mentioned Selab. " * 3
+    c = Citation(1, "a.txt", "Taliban enter Kunduz", "", "", passage.strip(), 0, len(passage), 1.0)
+    console = Console(width=60, record=True, color_system="standard", force_terminal=True)
+    console.print(source_line(c, full=True))
+    lines = console.export_text().splitlines()
+    assert lines[0].startswith("[1] Taliban enter Kunduz")
+    assert all(line.startswith("    ") for line in lines[1:]) and len(lines) > 3  # wrapped, still indented
+    assert "““" not in console.export_text() and lines[1].strip().startswith("“If reinforcements")
+    styled = [seg for seg in console.render(source_line(c, full=True)) if "reinforcements" in seg.text]
+    assert styled and all(not (seg.style and (seg.style.bold or seg.style.color)) for seg in styled)
