@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -29,11 +30,14 @@ def _check_chunks(text: str, body_start: int) -> None:
     assert re.sub(r"\s", "", covered) == re.sub(r"\s", "", text[body_start:])
 
 
-def test_every_chunk_of_every_seed_article_slices_from_the_file() -> None:
-    folder = load_folder(ROOT / "seeds")
-    assert folder.articles, "seeds/ holds at least one article"
+def test_every_chunk_of_the_shipped_seed_article_slices_from_the_file(articles: Path) -> None:
+    # The shipped article only, copied out: what a user adds to seeds/ must not break the tests
+    # (a .json article's offsets are into its body: test_offsets_for_json_... covers those).
+    shutil.copy(ROOT / "seeds" / "taliban-enter-kunduz-and-maimana-spun.txt", articles)
+    folder = load_folder(articles)
+    assert len(folder.articles) == 1
     for article in folder.articles:
-        file_text = read_article_text(ROOT / "seeds" / article.path)
+        file_text = read_article_text(articles / article.path)
         for record in _records(article, "now"):
             meta = record.metadata
             assert file_text[int(meta["start"]) : int(meta["end"])] == record.text
