@@ -295,12 +295,13 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{counted(len(rows), 'article')} indexed", title_justify="left")
     for column in ("id", "title", "chunks", "published_at", "indexed_at"):
         table.add_column(column, justify="right" if column == "chunks" else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*(str(row[c]) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
+    for row in rows:  # article text as Text: "[news]" in a title is shown, not read as markup
+        table.add_row(*(Text(str(row[c])) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
     Console().print(table)
     return 0
 

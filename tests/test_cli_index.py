@@ -280,3 +280,11 @@ def test_index_refuses_an_empty_folder_and_says_how_to_mean_it(
     assert [json.loads(x)["id"] for x in listed.stdout.splitlines()] == ["a.txt"]
     emptied = newsbot("index", "--articles", str(empty), "--data", str(data), "--allow-empty")
     assert emptied.returncode == 0 and "1 deleted" in emptied.stdout
+
+
+def test_article_text_is_never_read_as_markup(articles: Path, data: Path) -> None:
+    write_news(articles, "a.txt", "Budget [final] vote [/b] passes", "The council passed the budget.")
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    table = newsbot("articles", "--data", str(data))
+    assert table.returncode == 0, table.stderr
+    assert "[final]" in table.stdout and "[/b]" in table.stdout
