@@ -32,7 +32,11 @@ def ask_stream(answerer: Answerer, lines: TextIO, as_json: bool, out: TextIO) ->
                 print(f"error: {explain(err)}", file=sys.stderr)
             out.flush()
             continue
+        if not as_json:  # plain answers in a row: which question each one answers
+            print(f"{'─' * 3} {question}", file=out)
         _emit(answer, as_json, out)
+        if not as_json:
+            print(file=out)
     return status
 
 
@@ -45,8 +49,6 @@ def _emit(answer: Answer, as_json: bool, out: TextIO) -> None:
         out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         out.flush()
         return
-    from rich.console import Console
+    from bot.render import console_for, print_answer
 
-    from bot.render import print_answer
-
-    print_answer(Console(file=out, highlight=False), answer)
+    print_answer(console_for(out), answer)

@@ -237,16 +237,20 @@ def _run(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
+    from rich.text import Text
 
-    from bot.render import ProgressBar
+    from bot.render import ProgressBar, console_for
     from bot.runtime import index_for
 
     index = index_for(settings)  # once: watch mode re-syncs without reloading the model
 
+    out = console_for(sys.stdout)  # wraps at word boundaries on a terminal, never into a pipe
+
     def report(summary: SyncReport) -> None:
         for skip in summary.skips:
             log.warning("%s", skip)
-        print(summary.summary(), flush=True)
+        out.print(Text(summary.summary()))
+        out.file.flush()
 
     if not args.watch:
         with ProgressBar(Console(stderr=True) if sys.stderr.isatty() else None) as bar:
@@ -293,17 +297,33 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    from rich.console import Console
+    from bot.render import console_for
+
+    out = console_for(sys.stdout)
+    if not out.is_terminal:  # into a pipe: one plain line per article, tab-separated
+        for row in rows:
+            print("\t".join(str(row[c]) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
+        print(f"{counted(len(rows), 'article')} indexed")
+        return 0
+    out.print(articles_table(rows))
+    return 0
+
+
+def articles_table(rows: list[dict[str, Any]]) -> Any:
+    """The terminal's table: at 80 columns the id and title share what the fixed columns leave,
+    each cut with an ellipsis rather than folded mid-name."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{counted(len(rows), 'article')} indexed", title_justify="left")
-    for column in ("id", "title", "chunks", "published_at", "indexed_at"):
-        table.add_column(column, justify="right" if column == "chunks" else "left", overflow="fold")
+    table = Table(title=f"{counted(len(rows), 'article')} indexed", title_justify="left", expand=True)
+    table.add_column("id", overflow="ellipsis", no_wrap=True, ratio=2)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("chunks", justify="right", no_wrap=True)
+    table.add_column("published", no_wrap=True)
     for row in rows:  # article text as Text: "[news]" in a title is shown, not read as markup
-        table.add_row(*(Text(str(row[c])) for c in ("id", "title", "chunks", "published_at", "indexed_at")))
-    Console().print(table)
-    return 0
+        published = str(row["published_at"])[:10]
+        table.add_row(Text(str(row["id"])), Text(str(row["title"])), str(row["chunks"]), Text(published))
+    return table
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,6 +13,13 @@ from bot.answer import Answer, Citation
 from index.sync import Progress
 
 
+def console_for(out: Any) -> Console:
+    """rich on `out`: wrapped to the terminal on a terminal; into a pipe or file, lines are left
+    whole (no hard wrap at 80 columns, no trailing spaces) and there is no colour."""
+    terminal = bool(getattr(out, "isatty", lambda: False)())
+    return Console(file=out, highlight=False, soft_wrap=not terminal, no_color=not terminal)
+
+
 def answer_text(answer: Answer) -> Text:
     text = Text(answer.text)
     for start, end in answer.highlights:

@@ -397,3 +397,20 @@ def test_a_source_prints_its_passage_plain_indented_and_without_doubled_quotes()
     assert "““" not in console.export_text() and lines[1].strip().startswith("“If reinforcements")
     styled = [seg for seg in console.render(source_line(c, full=True)) if "reinforcements" in seg.text]
     assert styled and all(not (seg.style and (seg.style.bold or seg.style.color)) for seg in styled)
+
+
+def test_plain_answers_into_a_pipe_are_unwrapped_and_a_stream_names_each_question(
+    indexed: tuple[Path, Path],
+) -> None:
+    _, data = indexed
+    one = newsbot("ask", "Who led the ferry campaign?", "--data", str(data))
+    assert all(line == line.rstrip() for line in one.stdout.splitlines())  # no padding to 80 columns
+    assert any(len(line) > 80 for line in one.stdout.splitlines())  # and no hard wrap at 80
+    stream = newsbot(
+        "ask", "-", "--data", str(data), stdin="Who led the ferry campaign?\nHow much will it cost?\n"
+    )
+    assert stream.returncode == 0
+    assert (
+        "─── Who led the ferry campaign?" in stream.stdout and "─── How much will it cost?" in stream.stdout
+    )
+    assert stream.stdout.index("─── How much") > stream.stdout.index("Ruth Adeyemi")

@@ -288,3 +288,29 @@ def test_article_text_is_never_read_as_markup(articles: Path, data: Path) -> Non
     table = newsbot("articles", "--data", str(data))
     assert table.returncode == 0, table.stderr
     assert "[final]" in table.stdout and "[/b]" in table.stdout
+
+
+def test_articles_read_at_80_columns_and_plainly_in_a_pipe(articles: Path, data: Path) -> None:
+    from rich.console import Console
+
+    from bot.cli import articles_table
+
+    long_id = "council-budget-vote-with-a-very-long-file-name-indeed.txt"
+    write_news(
+        articles, long_id, "A very long headline about the council budget vote that goes on and on", "Yes."
+    )
+    assert newsbot("index", "--articles", str(articles), "--data", str(data)).returncode == 0
+    piped = newsbot("articles", "--data", str(data))  # stdout is not a terminal here
+    first = piped.stdout.splitlines()[0].split("\t")
+    assert first[:3] == [
+        long_id,
+        "A very long headline about the council budget vote that goes on and on",
+        "1",
+    ]
+    rows = [{"id": long_id, "title": "T" * 90, "chunks": 1, "published_at": "2021-06-22", "indexed_at": ""}]
+    terminal = Console(width=80, record=True, force_terminal=True)
+    terminal.print(articles_table(rows))
+    lines = terminal.export_text().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    body = next(line for line in lines if "council" in line)
+    assert "…" in body and "2021-06-22" in body and " 1 " in body  # cut, not folded onto a second line
