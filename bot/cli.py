@@ -439,12 +439,35 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return 0
-    for key, value in summary.items():
-        shown = (
-            f"{value:.1%}" if isinstance(value, float) and key.endswith(("accuracy", "refused")) else value
-        )
-        print(f"{key:22} {shown}")
+    print_eval(results, summary, sys.stdout)
     return 0
+
+
+def print_eval(results: list[Any], summary: dict[str, Any], out: Any) -> None:
+    """What went wrong, question by question, then the totals in aligned columns."""
+    failed = [r for r in results if r.item.answerable != r.found or (r.found and not r.correct)]
+    if failed:
+        print(f"{counted(len(failed), 'question')} not answered right:", file=out)
+    for r in failed:
+        if r.item.answerable and not r.found:
+            wanted, got = " + ".join(" / ".join(g) for g in r.item.answers) or "an answer", "a refusal"
+        elif not r.item.answerable:
+            wanted, got = "a refusal", r.answer
+        else:
+            wanted, got = " + ".join(" / ".join(g) for g in r.item.answers), r.answer
+        print(f"  {r.item.id}  {r.item.question}", file=out)
+        print(f"      expected: {wanted}", file=out)
+        print(f"      got:      {' '.join(got.split())[:300]}", file=out)
+    if failed:
+        print(file=out)
+    for key, value in summary.items():
+        if isinstance(value, float) and key.endswith(("accuracy", "refused")):
+            shown = f"{value:7.1%}"
+        elif isinstance(value, float):
+            shown = f"{value:7.1f}"
+        else:
+            shown = f"{'-' if value is None else value:>7}"
+        print(f"{key:26} {shown}", file=out)
 
 
 def _result_json(r: Any) -> dict[str, Any]:

@@ -131,6 +131,11 @@ def test_eval_scores_a_question_file(indexed: tuple[Path, Path], tmp_path: Path)
     assert m["answer_accuracy"] == pytest.approx(2 / 3, abs=1e-3)
     human = newsbot("eval", str(qa), "--data", str(data))
     assert re.search(r"answer_accuracy\s+\d+\.\d%", human.stdout) and "latency_ms_p95" in human.stdout
+    # The plain report lists what failed: "d" (a group that is not in the answer).
+    assert "1 question not answered right:" in human.stdout
+    assert "  d  Who led the ferry campaign?\n      expected: Adeyemi + submarine\n      got:      " in human.stdout
+    totals = [line for line in human.stdout.splitlines() if re.match(r"^[a-z_0-9]+ {2,}", line)]
+    assert len(totals) >= 5 and len({len(line) for line in totals}) == 1  # one column, right-aligned
 
 
 def test_eval_squad2_indexes_the_chosen_articles(tmp_path: Path) -> None:
