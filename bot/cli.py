@@ -346,9 +346,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.console import Console
-
     from bot.answer import Answerer
+    from bot.render import console_for
     from bot.repl import Repl, terminal_reader
     from bot.runtime import index_for, open_answerer
 
@@ -367,7 +366,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     reader = terminal_reader(settings.data / "chat_history")
     repl = Repl(
         ready,
-        Console(highlight=False),
+        console_for(sys.stdout),
         reader,
         reindex=reindex,
         articles=index.articles,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
 from rich.text import Text
 
@@ -38,7 +38,21 @@ def source_line(c: Citation, full: bool = False, numbered: bool = True) -> Group
     if meta:
         head.append(f"  ({meta})", style="dim")
     passage = c.text if full else prompts.clip(c.text, 300)
-    return Group(head, Padding(Text(" ".join(passage.split())), (0, 0, 0, 4)))
+    return Group(head, _Indented(Text(" ".join(passage.split()))))
+
+
+class _Indented:
+    """A block indented by four: wrapped lines keep the indent on a terminal; into a pipe (soft
+    wrap) it stays one whole line, since padding there would crop it to the console width."""
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if console.soft_wrap:
+            yield Text("    ") + self.text
+        else:
+            yield Padding(self.text, (0, 0, 0, 4))
 
 
 def print_answer(console: Console, answer: Answer) -> None:

@@ -133,7 +133,10 @@ def test_eval_scores_a_question_file(indexed: tuple[Path, Path], tmp_path: Path)
     assert re.search(r"answer_accuracy\s+\d+\.\d%", human.stdout) and "latency_ms_p95" in human.stdout
     # The plain report lists what failed: "d" (a group that is not in the answer).
     assert "1 question not answered right:" in human.stdout
-    assert "  d  Who led the ferry campaign?\n      expected: Adeyemi + submarine\n      got:      " in human.stdout
+    assert (
+        "  d  Who led the ferry campaign?\n      expected: Adeyemi + submarine\n      got:      "
+        in human.stdout
+    )
     totals = [line for line in human.stdout.splitlines() if re.match(r"^[a-z_0-9]+ {2,}", line)]
     assert len(totals) >= 5 and len({len(line) for line in totals}) == 1  # one column, right-aligned
 
@@ -411,6 +414,7 @@ def test_plain_answers_into_a_pipe_are_unwrapped_and_a_stream_names_each_questio
     one = newsbot("ask", "Who led the ferry campaign?", "--data", str(data))
     assert all(line == line.rstrip() for line in one.stdout.splitlines())  # no padding to 80 columns
     assert any(len(line) > 80 for line in one.stdout.splitlines())  # and no hard wrap at 80
+    assert "Opponents said the money should repair the sea wall first." in one.stdout  # nor cropping
     stream = newsbot(
         "ask", "-", "--data", str(data), stdin="Who led the ferry campaign?\nHow much will it cost?\n"
     )
