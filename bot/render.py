@@ -95,6 +95,7 @@ class ProgressBar(Progress):
                 progress.BarColumn(),
                 progress.MofNCompleteColumn(),
                 progress.TaskProgressColumn(),
+                progress.TextColumn("{task.fields[rate]}"),
                 progress.TimeRemainingColumn(),
                 console=self.console,
                 transient=self.console.is_terminal,  # on a terminal the bar goes; in a log it stays
@@ -108,8 +109,10 @@ class ProgressBar(Progress):
 
     def start(self, total_chunks: int) -> None:
         if self._bar is not None and total_chunks:
-            self._task = self._bar.add_task("embedding", total=total_chunks)
+            self._task = self._bar.add_task("embedding", total=total_chunks, rate="")
 
     def advance(self, chunks: int) -> None:
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, chunks)
+            speed = next(t.speed for t in self._bar.tasks if t.id == self._task)  # rich's running average
+            self._bar.update(self._task, rate=f"{speed:.0f} chunks/s" if speed else "")

@@ -32,6 +32,9 @@ from index.store import ArticleState, ChunkRecord, ChunkStore, drop_all, now_iso
 
 # Articles are embedded and written in groups of about this many chunks.
 WRITE_CHUNKS = 512
+# ... and embedded in slices of this many, each reported to the progress bar (MiniLM does
+# about 100 chunks a second on 2 cores, so the bar moves at least once a second).
+PROGRESS_CHUNKS = 64
 
 
 class Progress:
@@ -171,7 +174,6 @@ def _bring_in_line(
     def write(group: list[_Work], records: list[ChunkRecord], embeddings: np.ndarray) -> None:
         store.delete_articles([w.article.id for w in group if w.replaces])
         store.add(records, embeddings)
-        progress.advance(len(records))
 
     # Chroma writes one group while the embedder works on the next (both release the GIL).
     # One writer thread keeps the writes in order, which kill-safety relies on.
@@ -179,7 +181,7 @@ def _bring_in_line(
         pending: Future[None] | None = None
         for group in _groups(work):
             records = [r for w in group for r in w.records]
-            embeddings = _embed(embedder, records)
+            embeddings = _embed(embedder, records, progress)
             if pending is not None:
                 pending.result()
             pending = writer.submit(write, group, records, embeddings)
@@ -201,14 +203,26 @@ def _bring_in_line(
     return report
 
 
-def _embed(embedder: Embedder, records: list[ChunkRecord]) -> np.ndarray:
+def _embed(embedder: Embedder, records: list[ChunkRecord], progress: Progress) -> np.ndarray:
     """Chunk vectors, each distinct chunk embedded once (news corpora repeat boilerplate and wire
-    copy); each record's sentence vectors go into its own metadata, so they are written with it."""
+    copy); each record's sentence vectors go into its own metadata, so they are written with it.
+    Embedded in slices of PROGRESS_CHUNKS so the progress bar moves about once a second."""
     keys = [(r.text, str(r.metadata[SPANS_KEY])) for r in records]
-    unique = list(dict.fromkeys(keys))
-    vectors, sentence_vectors = embed_with_sentences(
-        embedder, [k[0] for k in unique], [decode_spans(k[1]) for k in unique]
-    )
+    # Shortest first, so each slice holds texts of about one length (little padding), as one
+    # length-sorted pass over the whole group would.
+    unique = sorted(dict.fromkeys(keys), key=lambda k: len(k[0]))
+    parts: list[np.ndarray] = []
+    sentence_vectors: list[np.ndarray] = []
+    for at in range(0, len(unique), PROGRESS_CHUNKS):
+        part = unique[at : at + PROGRESS_CHUNKS]
+        vectors, sentences = embed_with_sentences(
+            embedder, [k[0] for k in part], [decode_spans(k[1]) for k in part]
+        )
+        parts.append(vectors)
+        sentence_vectors += sentences
+        progress.advance(len(part))
+    progress.advance(len(records) - len(unique))  # repeats cost nothing more
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
     row = {key: i for i, key in enumerate(unique)}
     for record, key in zip(records, keys, strict=True):
         record.metadata[VECTORS_KEY] = encode_vectors(sentence_vectors[row[key]])

@@ -304,3 +304,26 @@ def test_an_empty_folder_never_wipes_the_index_unless_asked(
     assert _sync(empty, data, allow_empty=True).deleted == 1  # said so: emptied
     assert _articles_in(data) == set()
     assert _sync(empty, data).articles == 0  # nothing indexed, nothing to protect
+
+
+def test_progress_moves_in_small_steps_that_add_up_to_the_total(articles: Path, data: Path) -> None:
+    from index.sync import PROGRESS_CHUNKS, Progress
+
+    class Recorded(Progress):
+        def __init__(self) -> None:
+            self.total, self.steps = 0, []
+
+        def start(self, total_chunks: int) -> None:
+            self.total = total_chunks
+
+        def advance(self, chunks: int) -> None:
+            self.steps.append(chunks)
+
+    for i in range(150):  # about 600 chunks: more than one write group's worth
+        write_news(
+            articles, f"a{i}.txt", f"Story {i}", *(f"Sentence {j} of story {i} is here." for j in range(12))
+        )
+    progress = Recorded()
+    _sync(articles, data, progress=progress)
+    assert progress.total > 2 * PROGRESS_CHUNKS and sum(progress.steps) == progress.total
+    assert max(progress.steps) <= PROGRESS_CHUNKS  # MiniLM does ~100 chunks/s: a step a second or more
