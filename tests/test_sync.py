@@ -311,7 +311,8 @@ def test_progress_moves_in_small_steps_that_add_up_to_the_total(articles: Path, 
 
     class Recorded(Progress):
         def __init__(self) -> None:
-            self.total, self.steps = 0, []
+            self.total = 0
+            self.steps: list[int] = []
 
         def start(self, total_chunks: int) -> None:
             self.total = total_chunks
