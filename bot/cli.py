@@ -130,6 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
         "the folder /reindex syncs",
     )
     p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
+    p.add_argument(
+        "-c",
+        "--continue",
+        dest="resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="go on with the newest conversation, or the one with this id (see `newsbot history`)",
+    )
+
+    p = command(
+        "history",
+        "list earlier chat conversations, show one, or clear them all",
+        "newsbot history",
+        "newsbot history 3f2a9c",
+        "newsbot history --clear",
+    )
+    p.add_argument("conversation", nargs="?", help="the conversation to show (an id or its start; `last`)")
+    p.add_argument("--clear", action="store_true", help="forget every conversation")
 
     p = command(
         "eval",
@@ -209,6 +228,7 @@ def _run(args: argparse.Namespace) -> int:
             "articles": cmd_articles,
             "ask": cmd_ask,
             "chat": cmd_chat,
+            "history": cmd_history,
             "slack": cmd_slack,
             "eval": cmd_eval,
             "model": cmd_model,
@@ -347,6 +367,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answer import Answerer
+    from bot.history import History
     from bot.render import console_for
     from bot.repl import Repl, terminal_reader
     from bot.runtime import index_for, open_answerer
@@ -363,6 +384,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         ready: Answerer | None = answerer()
     except NotIndexedError:  # the REPL still opens: it offers to index (and /reindex works)
         ready = None
+    log_ = History(settings.data / "history.sqlite3", settings.history_days)
+    if args.resume is None:
+        conversation, earlier = log_.new_conversation(), []
+    else:
+        conversation = log_.resolve(args.resume)
+        earlier = log_.turns(conversation)
+        print(f"going on with conversation {conversation} ({counted(len(earlier), 'turn')})", file=sys.stderr)
     reader = terminal_reader(settings.data / "chat_history")
     repl = Repl(
         ready,
@@ -372,8 +400,46 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         articles=index.articles,
         open_answerer=answerer,
         articles_folder=str(settings.articles),
+        history=earlier,
+        on_answer=lambda answer: log_.add(conversation, answer),
     )
-    return repl.run()
+    try:
+        return repl.run()
+    finally:
+        log_.close()
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from rich.text import Text
+
+    from bot.history import History
+    from bot.render import console_for, print_answer
+
+    log_ = History(settings.data / "history.sqlite3", settings.history_days)
+    try:
+        if args.clear:
+            print(f"forgot {counted(log_.clear(), 'turn')}")
+            return 0
+        if args.conversation is None:
+            conversations = log_.conversations()
+            for c in conversations:
+                started = datetime.fromtimestamp(c.started).strftime("%Y-%m-%d %H:%M")
+                print(f"{c.id}  {started}  {counted(c.turns, 'turn'):>9}  {c.first_question}")
+            if not conversations:
+                print("no conversations yet: `newsbot chat` keeps them")
+            return 0
+        conversation = log_.resolve("" if args.conversation == "last" else args.conversation)
+        out = console_for(sys.stdout)
+        for answer in log_.turns(conversation):
+            out.print(Text(f"> {answer.question}", style="bold"))
+            print_answer(out, answer)
+            out.print()
+        print(f"go on with it: newsbot chat --continue {conversation}")
+        return 0
+    finally:
+        log_.close()
 
 
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class Repl:
         articles: Callable[[], list[ArticleState]],
         open_answerer: Callable[[], Answerer] | None = None,
         articles_folder: str = "the articles folder",
+        history: Sequence[Answer] = (),
+        on_answer: Callable[[Answer], None] | None = None,
     ):
         """`answerer` None: nothing is indexed yet; `open_answerer` opens one once there is."""
         self._answerer = answerer
@@ -54,7 +56,8 @@ class Repl:
         self.reindex = reindex
         self.articles = articles
         self.articles_folder = articles_folder
-        self.history: list[Answer] = []
+        self.history: list[Answer] = list(history)[-HISTORY_TURNS:]  # a resumed conversation
+        self.on_answer = on_answer  # the conversation log
 
     @property
     def answerer(self) -> Answerer:
@@ -112,6 +115,8 @@ class Repl:
                 self.console.print()
         print_answer(self.console, answer)
         self.history = [*self.history, answer][-HISTORY_TURNS:]
+        if self.on_answer is not None:
+            self.on_answer(answer)
 
     def _offer_to_index(self) -> bool:
         """Nothing is indexed: offer to index the articles folder now. False: the user left."""

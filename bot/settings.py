@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "where converted models live",
     )
     max_file_mb: Positive = setting(5.0, "NEWSBOT_MAX_FILE_MB", "larger article files are skipped")
+    history_days: float = setting(
+        90.0,
+        "NEWSBOT_HISTORY_DAYS",
+        "days chat conversations stay in `<data>/history.sqlite3` (`newsbot history`); 0 keeps none",
+        ge=0,
+    )
     openai_api_key: Secret = setting(
         SecretStr(""), "OPENAI_API_KEY", "for `openai:` embeddings and the `openai:` LLM"
     )

@@ -423,3 +423,32 @@ def test_plain_answers_into_a_pipe_are_unwrapped_and_a_stream_names_each_questio
         "─── Who led the ferry campaign?" in stream.stdout and "─── How much will it cost?" in stream.stdout
     )
     assert stream.stdout.index("─── How much") > stream.stdout.index("Ruth Adeyemi")
+
+
+def test_history_lists_shows_resumes_expires_and_clears(indexed: tuple[Path, Path]) -> None:
+    articles, data = indexed
+    folders = ("--articles", str(articles), "--data", str(data))
+    assert newsbot("chat", *folders, stdin="Who led the ferry campaign?\n").returncode == 0
+    listed = newsbot("history", "--data", str(data))
+    [line] = listed.stdout.splitlines()
+    conversation = line.split()[0]
+    assert "1 turn" in line and line.endswith("Who led the ferry campaign?")
+    shown = newsbot("history", "last", "--data", str(data))
+    assert "> Who led the ferry campaign?" in shown.stdout and "Ruth Adeyemi" in shown.stdout
+    assert "[1] Harbour council backs ferry link" in shown.stdout  # the citations were kept
+    assert f"newsbot chat --continue {conversation}" in shown.stdout
+    # Going on with it: the follow-up reads the earlier turn, and lands in the same conversation.
+    resumed = newsbot("chat", *folders, "--continue", stdin="and what did opponents want?\n")
+    assert f"going on with conversation {conversation} (1 turn)" in resumed.stderr
+    assert "sea wall" in resumed.stdout
+    [line] = newsbot("history", "--data", str(data)).stdout.splitlines()
+    assert line.startswith(conversation) and "2 turns" in line
+    assert newsbot("history", conversation[:4], "--data", str(data)).stdout.count("> ") == 2
+    # Retention: 0 days keeps nothing (and drops what was kept).
+    env = cli_env(NEWSBOT_HISTORY_DAYS="0")
+    assert newsbot("chat", *folders, stdin="Who led the ferry campaign?\n", env=env).returncode == 0
+    assert "no conversations yet" in newsbot("history", "--data", str(data), env=env).stdout
+    newsbot("chat", *folders, stdin="Who led the ferry campaign?\n")
+    assert newsbot("history", "--clear", "--data", str(data)).stdout == "forgot 1 turn\n"
+    missing = newsbot("chat", *folders, "--continue")
+    assert missing.returncode == 1 and "there is no earlier conversation to go on with" in missing.stderr
