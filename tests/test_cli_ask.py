@@ -452,3 +452,25 @@ def test_history_lists_shows_resumes_expires_and_clears(indexed: tuple[Path, Pat
     assert newsbot("history", "--clear", "--data", str(data)).stdout == "forgot 1 turn\n"
     missing = newsbot("chat", *folders, "--continue")
     assert missing.returncode == 1 and "there is no earlier conversation to go on with" in missing.stderr
+
+
+def test_repl_prints_error_text_as_text_not_markup(articles: Path, data: Path) -> None:
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    index = Index(data, HashEmbedder())
+    index.sync(articles, max_bytes=5_000_000)
+
+    def broken(progress: Progress) -> str:
+        raise NewsbotError("the articles folder /srv/[news] [/b] cannot be read")
+
+    out = io.StringIO()
+    lines = iter(["/reindex"])
+
+    def read_line(prompt: str) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    answerer = ExtractiveAnswerer(index.searcher())
+    Repl(answerer, Console(file=out, width=120), read_line, reindex=broken, articles=index.articles).run()
+    assert "error: the articles folder /srv/[news] [/b] cannot be read" in out.getvalue()

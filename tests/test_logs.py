@@ -34,3 +34,12 @@ def test_tokens_are_redacted_in_the_log_file_and_on_stderr(
     for secret in ("xoxb-123-456-abcdef", "xapp-1-A1-999-zzz", "sk-proj-abcdefghijklmnop", "xoxb-9-9-secret"):
         assert secret not in written and secret not in err
     assert written.count("[redacted]") >= 4 and "[redacted]" in err
+
+
+def test_errors_shown_to_users_are_redacted_on_every_path() -> None:
+    """Watch mode, the REPL and Slack all print errors through `explain`, which redacts."""
+    from bot.errors import explain
+    from index.errors import NewsbotError
+
+    shown = explain(NewsbotError("sync failed talking to https://x?token=xoxb-123-456-abc"))
+    assert "xoxb-123-456-abc" not in shown and "[redacted]" in shown

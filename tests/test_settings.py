@@ -103,3 +103,36 @@ def test_env_file_warning_only_when_a_readable_file_holds_a_secret(tmp_path: Pat
     assert "xoxb-1-2" not in warning
     env.chmod(0o600)
     assert env_file_warning(env) is None
+
+
+def test_every_package_the_code_imports_is_declared() -> None:
+    """bot/ and index/ import only what pyproject.toml declares (directly or as an extra), not
+    what happens to arrive with something else (aiohttp came only through llama-index-core)."""
+    import ast
+    import importlib.metadata
+    import re
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = list(project["dependencies"]) + [
+        d for extra in project["optional-dependencies"].values() for d in extra
+    ]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0]) for spec in specs}
+    owners = importlib.metadata.packages_distributions()
+    undeclared = set()
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "index").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for top in {n.split(".")[0] for n in names}:
+                if top in sys.stdlib_module_names or top in ("bot", "index", "__future__"):
+                    continue
+                if not {norm(d) for d in owners.get(top, [top])} & declared:
+                    undeclared.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not undeclared, f"imported but not declared in pyproject.toml: {sorted(undeclared)}"
