@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, argparse.SUPPRESS)
         return p
 
+    def with_top_k(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
+
     def with_articles(p: argparse.ArgumentParser, what: str) -> argparse.ArgumentParser:
         p.add_argument("--articles", type=Path, help=f"{what} (default seeds/, or NEWSBOT_ARTICLES)")
         return p
@@ -123,13 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
         "question", nargs="+", help='the question (quotes optional), or "-" to read one per line from stdin'
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
-    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
+    with_top_k(p)
 
     p = with_articles(
         command("chat", "ask questions in an interactive session", "newsbot chat", "newsbot chat --top-k 8"),
         "the folder /reindex syncs",
     )
-    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
+    with_top_k(p)
     p.add_argument(
         "-c",
         "--continue",
@@ -166,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--articles-filter", default="", help="squad2: comma-separated article titles to index and ask"
     )
     p.add_argument("--json", action="store_true", help="machine-readable metrics")
-    p.add_argument("--top-k", type=top_k, default=5, help="passages to retrieve, 1-50 (default 5)")
+    with_top_k(p)
 
     p = with_articles(
         command(

@@ -314,3 +314,27 @@ def test_articles_read_at_80_columns_and_plainly_in_a_pipe(articles: Path, data:
     assert all(len(line) <= 80 for line in lines)
     body = next(line for line in lines if "council" in line)
     assert "…" in body and "2021-06-22" in body and " 1 " in body  # cut, not folded onto a second line
+
+
+def test_the_summary_wraps_at_word_boundaries_on_an_80_column_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io as io_
+
+    from rich.text import Text
+
+    from bot.render import console_for
+
+    class Terminal(io_.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = Terminal()
+    summary = (
+        "2,131 articles: 1 added, 0 updated, 0 deleted, 2130 unchanged, 1 skipped; 1 chunk embedded in 0.5 s"
+    )
+    console_for(screen).print(Text(summary))
+    lines = screen.getvalue().splitlines()
+    assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
+    assert " ".join(line.strip() for line in lines) == summary  # broken between words, not inside one
