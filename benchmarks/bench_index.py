@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import NEWSBOT, ROOT, WORK, median, run_rss, stage_bbc
 
-SUMMARY = re.compile(r"(\d+) articles: .*?; (\d+) chunks embedded in ([\d.]+) s")
+SUMMARY = re.compile(r"([\d,]+) articles?: .*?; ([\d,]+) chunks? embedded in ([\d.]+) s")
 
 
 def main() -> int:
@@ -40,7 +40,7 @@ def main() -> int:
         return 1
     m = SUMMARY.search(full.stdout)
     assert m, full.stdout
-    n_articles, n_chunks = int(m.group(1)), int(m.group(2))
+    n_articles, n_chunks = (int(m.group(g).replace(",", "")) for g in (1, 2))
 
     unchanged = [run_rss(cmd).seconds for _ in range(args.repeats)]
     add_one = []
