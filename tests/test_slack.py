@@ -304,25 +304,35 @@ async def test_feedback_and_full_passages_buttons(env: Env) -> None:
     buttons = {
         e["action_id"]: e["value"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]
     }
-    assert set(buttons) == {"feedback_up", "feedback_down", "show_passages"}
-    for action_id in ("feedback_down", "show_passages"):
+    assert set(buttons) == {"show_passages"}
+    [feedback] = [e for b in post["blocks"] if b["type"] == "context_actions" for e in b["elements"]]
+    assert feedback["type"] == "feedback_buttons" and feedback["action_id"] == "feedback"
+    answer_id = buttons["show_passages"]
+    assert feedback["negative_button"]["value"] == f"down:{answer_id}"
+    clicks = [
+        ("feedback", feedback["negative_button"]["value"], "feedback_buttons", "U7"),  # Slack's element
+        ("feedback_up", answer_id, "button", "U8"),  # an answer posted before it: the old button id
+        ("show_passages", answer_id, "button", "U7"),
+    ]
+    for n, (action_id, value, kind, user_id) in enumerate(clicks):
         action = {
             "type": "block_actions",
-            "user": {"id": "U7"},
+            "user": {"id": user_id},
             "channel": {"id": "C1"},
             "team": {"id": "T1"},
-            "response_url": env.fake.response_url(action_id),
+            "response_url": env.fake.response_url(f"{action_id}{n}"),
             "trigger_id": "t",
-            "actions": [{"action_id": action_id, "value": buttons[action_id], "type": "button"}],
+            "actions": [{"action_id": action_id, "value": value, "type": kind}],
         }
         assert await env.form({"payload": json.dumps(action)}) == 200
-    for _ in range(200):
-        if len(env.fake.responses) >= 2:
-            break
-        await asyncio.sleep(0.02)
-    [(user, vote, question, answer)] = await asyncio.to_thread(env.service.state.feedback)
-    assert (user, vote, question) == ("U7", "down", "Who led the ferry campaign?") and "Adeyemi" in answer
-    passages = next(r for r in env.fake.responses if r["key"] == "show_passages")
+    await until(lambda: len(env.fake.responses) >= 3)
+    votes = sorted(await asyncio.to_thread(env.service.state.feedback))
+    assert [(u, v, q) for u, v, q, _ in votes] == [
+        ("U7", "down", "Who led the ferry campaign?"),
+        ("U8", "up", "Who led the ferry campaign?"),
+    ]
+    assert all("Adeyemi" in answer for *_, answer in votes)
+    passages = next(r for r in env.fake.responses if r["key"] == "show_passages2")
     assert passages["response_type"] == "ephemeral" and "who led the campaign" in json.dumps(passages)
 
 

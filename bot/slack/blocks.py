@@ -9,7 +9,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -63,13 +66,35 @@ def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = F
     elif answer.get("closest"):
         c = answer["closest"]
         blocks.append(_context(escape(prompts.closest_match(c["text"], c["title"] or c["article"]))))
-    buttons = [_button("feedback_up", "👍", answer_id), _button("feedback_down", "👎", answer_id)]
+    buttons = []
     if answer["found"]:
         buttons.append(_button("show_passages", "Show full passages", answer_id))
     if shareable:
         buttons.append(_button("share_answer", "Share in channel", answer_id, style="primary"))
-    blocks.append(ActionsBlock(elements=buttons))
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    blocks.append(feedback_block(answer_id))
     return [b.to_dict() for b in blocks]
+
+
+FEEDBACK_ACTION = "feedback"
+
+
+def feedback_block(answer_id: str) -> ContextActionsBlock:
+    """Slack's standard 👍/👎 element; each value carries the vote and the stored answer's id."""
+    return ContextActionsBlock(
+        elements=[
+            FeedbackButtonsElement(
+                action_id=FEEDBACK_ACTION,
+                positive_button=FeedbackButtonObject(
+                    text="👍", accessibility_label="Helpful", value=f"up:{answer_id}"
+                ),
+                negative_button=FeedbackButtonObject(
+                    text="👎", accessibility_label="Not helpful", value=f"down:{answer_id}"
+                ),
+            )
+        ]
+    )
 
 
 def passages_blocks(answer: dict[str, Any]) -> list[dict[str, Any]]:
