@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from index.search import Passage, Searcher
+from index.passage import Passage
+
+if TYPE_CHECKING:
+    from index.search import Searcher
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.answer import Answer, Citation
 from bot.candidates import all_candidates
 from bot.evidence import Evidence
 from bot.question import Question
-from index.search import Passage
+from index.passage import Passage
 
 # In the ranker's log-odds: how far below the chosen sentence a second sentence, or a list
 # item, may score and still be quoted. Measured on the SQuAD development articles (out of fold,

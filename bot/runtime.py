@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.answer import Answerer
-from bot.extractive import ExtractiveAnswerer
 from bot.settings import Settings
 from index.embedding import Embedder, make_embedder
 from index.indexer import Index
@@ -32,6 +31,7 @@ def index_for(settings: Settings, embedder: Embedder | None = None) -> Index:
 
 def open_answerer(settings: Settings, top_k: int = 5, index: Index | None = None) -> Answerer:
     """The offline answerer, or the LLM one on top of it when NEWSBOT_LLM names a provider."""
+    from bot.extractive import ExtractiveAnswerer  # the answering stack: loaded only to answer
     from bot.llm import make_llm
 
     llm = make_llm(settings)  # fails fast on a missing extra, key or base URL

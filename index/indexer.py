@@ -14,15 +14,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import datadir
 from index.embedding import Embedder
 from index.errors import DataFolderError, NewsbotError
 from index.lock import index_lock
-from index.search import Searcher
 from index.store import ArticleState, ChromaServer, ChunkStore, open_client
 from index.sync import Progress, SyncReport, sync_folder, watch_folder
+
+if TYPE_CHECKING:
+    from index.search import Searcher
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,8 @@ class Index:
         """The search API over the existing index, opened once: a damaged index says so now, not
         as odd answers later, and a full disk is read from a private copy."""
         if self._searcher is None:
+            from index.search import Searcher  # bm25s (and scipy): only where something is searched
+
             self._searcher = Searcher(self._open_store(), self.embedder)
         return self._searcher
 

@@ -18,7 +18,6 @@ import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from index.chunking import sentence_spans
 from index.embedding import Embedder, TokenStates
+from index.passage import Passage
 from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
 from index.store import ChunkStore
 
@@ -53,28 +53,6 @@ STOPWORDS = (frozenset(STOPWORDS_EN) - {"no", "not"}) | frozenset(
     when where which while who whom why would you your yours yourself yourselves
     """.split()
 )
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrieved chunk: the text is `file[start:end]` (or `body[start:end]` for json)."""
-
-    id: str
-    article: str
-    title: str
-    url: str
-    published_at: str
-    text: str
-    start: int
-    end: int
-    score: float
-    path: str = ""
-    offset_base: str = "file"
-    dense: float = 0.0  # cosine between the question and the chunk (0 when dense search missed it)
-    # The chunk's sentences: (start, end) offsets into `text`, and their unit vectors (one row each;
-    # None for an index built before sentence vectors existed).
-    sentences: tuple[tuple[int, int], ...] = ()
-    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class Analyzer:
