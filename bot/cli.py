@@ -20,7 +20,7 @@ from typing import Any
 from bot.errors import explain
 from bot.question import BadQuestion, clean_question
 from bot.settings import Settings
-from index.errors import IndexLockedError, NewsbotError, NotIndexedError
+from index.errors import IndexLockedError, NewsbotError
 from index.sync import Progress, SyncReport, counted
 
 log = logging.getLogger("newsbot")
@@ -237,15 +237,9 @@ def _run(args: argparse.Namespace) -> int:
             "model": cmd_model,
         }[args.command]
         return handler(args, settings)
-    except BadQuestion as err:
-        print(f"error: {explain(err)}", file=sys.stderr)
-        return 2
-    except IndexLockedError as err:
-        print(f"error: {explain(err)}", file=sys.stderr)
-        return 3
     except NewsbotError as err:
         print(f"error: {explain(err)}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(err, BadQuestion) else 3 if isinstance(err, IndexLockedError) else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -383,10 +377,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     def reindex(progress: Progress) -> str:
         return index.sync(settings.articles, max_bytes=settings.max_file_bytes, progress=progress).summary()
 
-    try:
-        ready: Answerer | None = answerer()
-    except NotIndexedError:  # the REPL still opens: it offers to index (and /reindex works)
-        ready = None
     log_ = History(settings.data / "history.sqlite3", settings.history_days)
     if args.resume is None:
         conversation, earlier = log_.new_conversation(), []
@@ -396,7 +386,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         print(f"going on with conversation {conversation} ({counted(len(earlier), 'turn')})", file=sys.stderr)
     reader = terminal_reader(settings.data / "chat_history")
     repl = Repl(
-        ready,
+        None,  # opened by the REPL, which offers to index first when nothing is
         console_for(sys.stdout),
         reader,
         reindex=reindex,

@@ -71,8 +71,12 @@ class Repl:
         self.console.print(
             Text("newsbot: ask about the articles. /help for commands, Ctrl-D to quit.", style="dim")
         )
-        if self._answerer is None and not self._offer_to_index():
-            return 0
+        if self._answerer is None:
+            try:
+                self.answerer  # noqa: B018  (opens it now: a broken setup says so before the first question)
+            except NotIndexedError:  # the REPL still opens: it offers to index (and /reindex works)
+                if not self._offer_to_index():
+                    return 0
         while True:
             try:
                 line = self.read_line("newsbot> ").strip()
