@@ -20,6 +20,8 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.script: list[dict[str, Any]] = []
         self.default_reply = default_reply
+        self.default_step: dict[str, Any] = {}  # e.g. {"token_delay": 0.3} for every unscripted request
+        self.first_token_at: list[float] = []  # time.perf_counter() as each stream's first token went out
         self._lock = threading.Lock()
         fake = self
 
@@ -76,6 +78,8 @@ class FakeLLM:
                     piece = word if i == 0 else " " + word
                     self.wfile.write(f"data: {json.dumps(_chunk(piece, body))}\n\n".encode())
                     self.wfile.flush()
+                    if i == 0:
+                        fake.first_token_at.append(time.perf_counter())
                     time.sleep(token_delay)
                 self.wfile.write(f"data: {json.dumps(_chunk('', body, done=True))}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")
@@ -90,7 +94,7 @@ class FakeLLM:
             for i, step in enumerate(self.script):
                 if step.get("match", "") in request_text:
                     return self.script.pop(i)
-        return {"reply": self.default_reply}
+        return {"reply": self.default_reply, **self.default_step}
 
     @property
     def base_url(self) -> str:

@@ -26,8 +26,10 @@ class FakeSlack:
         self.fail: dict[str, list[int]] = {}  # method -> HTTP statuses to return before succeeding
         self.acks: list[str] = []  # Socket Mode envelope ids acknowledged
         self.posted_ts: list[str] = []  # ts of each chat.postMessage, in order
+        self.streamed_ts: list[str] = []  # ts of each chat.startStream, in order
         self.messages: list[dict[str, Any]] = []  # what the bot posted, as conversations.* return it
         self.stall: dict[str, float] = {}  # method -> seconds to hold the response after recording
+        self.unknown: set[str] = set()  # methods this "workspace" lacks: they answer unknown_method
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self.port = 0
@@ -88,6 +90,8 @@ class FakeSlack:
                 status=status,
                 headers=headers,
             )
+        if method in self.unknown:
+            return web.json_response({"ok": False, "error": "unknown_method"})
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if token != VALID_TOKEN:
@@ -112,13 +116,43 @@ class FakeSlack:
                 await asyncio.sleep(self.stall.pop(method))
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
         if method == "chat.update":
-            for message in self.messages:
-                if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
-                    message["text"] = args.get("text", "")
+            message = self._message(args)
+            if message is not None:
+                message["text"] = args.get("text", "")
+                message["metadata"] = args.get("metadata") or message["metadata"]
             return web.json_response({"ok": True})
+        if method == "chat.startStream":  # a message that grows as chunks are appended
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            self.streamed_ts.append(ts)
+            self.messages.append(
+                {
+                    "channel": args.get("channel"),
+                    "ts": ts,
+                    "thread_ts": args.get("thread_ts"),
+                    "text": chunk_text(args),
+                    "metadata": None,
+                    "streaming": True,
+                }
+            )
+            return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
+        if method in ("chat.appendStream", "chat.stopStream"):
+            message = self._message(args)
+            if message is None or not message.get("streaming"):
+                return web.json_response({"ok": False, "error": "message_not_in_streaming_state"})
+            message["text"] += chunk_text(args)
+            if method == "chat.stopStream":
+                message["streaming"] = False
+                message["metadata"] = args.get("metadata") or message["metadata"]
+            return web.json_response({"ok": True, "channel": args.get("channel"), "ts": message["ts"]})
         if method in ("conversations.replies", "conversations.history"):
             return web.json_response({"ok": True, "messages": self._conversation(method, args)})
         return web.json_response({"ok": True})
+
+    def _message(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        for message in self.messages:
+            if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
+                return message
+        return None
 
     def _conversation(self, method: str, args: dict[str, Any]) -> list[dict[str, Any]]:
         mine = [m for m in self.messages if m["channel"] == args.get("channel")]
@@ -168,6 +202,13 @@ class FakeSlack:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("no Socket Mode connection")
             await asyncio.sleep(0.02)
+
+
+def chunk_text(args: dict[str, Any]) -> str:
+    """The markdown a streaming call carries: its text chunks, in order."""
+    chunks = args.get("chunks") or []
+    text = "".join(c.get("text", "") for c in chunks if c.get("type") == "markdown_text")
+    return text + str(args.get("markdown_text") or "")
 
 
 def _maybe_json(value: str) -> Any:

@@ -28,9 +28,10 @@ from bot.slack.app import EVENTS_PATH, build_app, check_token
 from bot.slack.http_guard import guarded
 from bot.slack.service import SlackService
 from bot.slack.state import SlackState
+from bot.suggest import suggest
 from index.errors import NewsbotError
 from index.indexer import Index
-from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack, callback, settled
+from tests.fake_slack import BOT_USER, VALID_TOKEN, FakeSlack, callback, chunk_text, settled
 from tests.fakes import HashEmbedder
 from tests.test_search_answer import STORY
 
@@ -166,9 +167,9 @@ async def _start(fake: FakeSlack, tmp_path: Path, answerer: Answerer, **service_
         slack_api_url=fake.base_url,
     )
     state_path = tmp_path / "slack.sqlite3"
-    service = SlackService(
-        answerer, LoopCheckedState(state_path), index_stats=_index(tmp_path).stats, **service_kw
-    )
+    index = _index(tmp_path)
+    service_kw.setdefault("suggestions", lambda: suggest(index.articles(), answerer))
+    service = SlackService(answerer, LoopCheckedState(state_path), index_stats=index.stats, **service_kw)
     port = _free_port()
     runner = web.AppRunner(guarded(build_app(settings, service).server(port=port, path=EVENTS_PATH).web_app))
     await runner.setup()
@@ -441,11 +442,14 @@ async def test_empty_mention_too_long_and_own_messages(env: Env) -> None:
             },
         ]
     ):
-        await env.event(noise, f"EvNoise{i}")
-    await settled(env.state_path, "EvNoise1", "EvNoise2", "EvNoise3")
-    # The bot's own message is dropped by bolt before any middleware: never journaled at all.
-    assert "EvNoise0" not in await asyncio.to_thread(journaled, env.state_path)
-    assert len(env.fake.calls_to("chat.postMessage")) == 2
+        assert await env.event(noise, f"EvNoise{i}") == 200
+    # A question after the noise: once it is answered, the noise has long been handled.
+    question = {"type": "message", "channel_type": "im", "user": "U1", "ts": "1.5", "channel": "D1"}
+    await env.event({**question, "text": "Who led the ferry campaign?"}, "EvAfterNoise")
+    await settled(env.state_path, "EvAfterNoise")
+    # Bot posts, edits and deletions can never be questions: not even journaled.
+    assert not {f"EvNoise{i}" for i in range(4)} & await asyncio.to_thread(journaled, env.state_path)
+    assert len(env.fake.calls_to("chat.postMessage")) == 3
 
 
 async def test_fifty_mentions_at_once_get_fifty_answers(env: Env) -> None:
@@ -547,6 +551,11 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
+    "chat_stream": {"chat:write"},  # chat.startStream / appendStream / stopStream
+    "chat_stopStream": {"chat:write"},
+    "assistant_threads_setStatus": {"assistant:write"},
+    "assistant_threads_setTitle": {"assistant:write"},
+    "assistant_threads_setSuggestedPrompts": {"assistant:write"},
     "reactions_add": {"reactions:write"},
     "reactions_remove": {"reactions:write"},
     "views_publish": set(),
@@ -557,10 +566,27 @@ METHOD_SCOPES: dict[str, set[str]] = {
 EVENT_NEEDS: dict[str, tuple[set[str], set[str]]] = {  # listener -> (subscriptions, scopes)
     "app_mention": ({"app_mention"}, {"app_mentions:read"}),
     "app_home_opened": ({"app_home_opened"}, set()),
+    "assistant_thread_started": ({"assistant_thread_started"}, {"assistant:write"}),
+    "assistant_thread_context_changed": ({"assistant_thread_context_changed"}, {"assistant:write"}),
     "message": (
         {"message.channels", "message.groups", "message.im"},
         {"channels:history", "groups:history", "im:history"},
     ),
+}
+
+
+# Bolt's listener helpers and the Web API method each one calls.
+BOLT_HELPERS = {
+    "say": "chat_postMessage",
+    "set_status": "assistant_threads_setStatus",
+    "set_title": "assistant_threads_setTitle",
+    "set_suggested_prompts": "assistant_threads_setSuggestedPrompts",
+}
+# AsyncAssistant's listener decorators and the event each one is for.
+ASSISTANT_EVENTS = {
+    "thread_started": "assistant_thread_started",
+    "thread_context_changed": "assistant_thread_context_changed",
+    "user_message": "message",
 }
 
 
@@ -577,6 +603,11 @@ def _what_the_code_uses() -> tuple[set[str], set[str], set[str], set[str]]:
     actions: set[str] = set()
     for path in (ROOT / "bot").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.AsyncFunctionDef):  # bolt's helpers, taken as listener arguments
+                methods |= {BOLT_HELPERS[a.arg] for a in node.args.args if a.arg in BOLT_HELPERS}
+                for decorator in node.decorator_list:
+                    if isinstance(decorator, ast.Attribute) and decorator.attr in ASSISTANT_EVENTS:
+                        events.add(ASSISTANT_EVENTS[decorator.attr])
             if (
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name)
@@ -616,21 +647,53 @@ def test_manifest_declares_what_the_code_uses() -> None:
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == subscriptions
     assert {c["command"] for c in manifest["features"]["slash_commands"]} == commands
     assert manifest["settings"]["interactivity"]["is_enabled"] is bool(actions)
+    assistant = {"assistant_thread_started", "assistant_thread_context_changed"} & events
+    assert ("assistant_view" in manifest["features"]) is bool(assistant)
 
 
-async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSlack, tmp_path: Path) -> None:
-    from bot.llm import make_llm
-    from bot.llm_answer import LLMAnswerer
+async def test_llm_answers_stream_natively_and_end_as_the_checked_answer(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
     from tests.fake_llm import FakeLLM
 
     llm_server = FakeLLM().start()
-    extractive = _answerer(tmp_path)
-    settings = Settings.load(env={}, dotenv=None).but(
-        llm="openai-compatible:fake",
-        llm_base_url=llm_server.base_url,
-        llm_timeout=10.0,
-    )
-    env = await _start(fake, tmp_path, LLMAnswerer(extractive, make_llm(settings)))
+    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
+    reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]. See [7]."
+    llm_server.script = [{"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.05}]
+    try:
+        await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
+        await fake.wait_for("chat.startStream")
+        ts = fake.streamed_ts[0]
+        final = await _final_update(fake, ts)
+        start = fake.calls_to("chat.startStream")[0]
+        assert start["thread_ts"] == "6000.1" and start["recipient_user_id"] == "U1"
+        assert start["recipient_team_id"] == "T1"
+        appended = fake.calls_to("chat.appendStream")
+        assert len(appended) >= 3, "the answer arrives as several stream chunks, not one"
+        streamed = "".join(chunk_text(c) for c in fake.calls_to("chat.startStream") + appended)
+        assert streamed.startswith("Deputy mayor Ruth Adeyemi") and "[1]" in streamed
+        assert fake.calls_to("chat.stopStream") and not fake.messages[0]["streaming"]
+        # The final message is the checked answer: [7] cites nothing and is gone; sources follow.
+        assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"] and "[7]" not in final["text"]
+        assert "Sources" in json.dumps(final["blocks"]) and "feedback_buttons" in json.dumps(final["blocks"])
+        assert final["metadata"]["event_payload"] == {"event_id": "EvLLM", "done": True}
+        assert fake.calls_to("chat.postMessage") == []  # no placeholder: the stream is the message
+        await settled(env.state_path, "EvLLM")
+        # The inbox noted the stream while it was open: after a crash it is found and finished.
+        assert await asyncio.to_thread(env.service.state.reply_ts, "EvLLM") == ts
+    finally:
+        await env.runner.cleanup()
+        llm_server.stop()
+
+
+async def test_llm_answers_fall_back_to_throttled_edits_without_native_streaming(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.fake_llm import FakeLLM
+
+    fake.unknown.add("chat.startStream")  # an older workspace: Slack does not know the method
+    llm_server = FakeLLM().start()
+    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
     reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]."
     second = "The project will cost about $12 million over three years [1]."
     llm_server.script = [
@@ -641,6 +704,7 @@ async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSl
         await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
         [placeholder] = await fake.wait_for("chat.postMessage")
         assert placeholder["text"] == "…" and placeholder["thread_ts"] == "6000.1"
+        assert len(fake.calls_to("chat.startStream")) == 1  # tried once, then remembered
         # A new question while the first answer is still streaming: both finish, neither breaks.
         await env.event(mention("How much will the ferry project cost?", "6000.2"), "EvLLM2")
         for _ in range(400):
@@ -649,6 +713,7 @@ async def test_llm_answers_stream_into_slack_with_throttled_updates(fake: FakeSl
                 break
             await asyncio.sleep(0.02)
         assert sorted("$12 million" in f["text"] for f in finals) == [False, True]
+        assert len(fake.calls_to("chat.startStream")) == 1
         first = fake.posted_ts[0]
         updates = [u for u in fake.calls_to("chat.update") if u["ts"] == first]
         partial, final = updates[:-1], updates[-1]
@@ -695,22 +760,23 @@ async def test_llm_failing_mid_stream_leaves_the_offline_answer_not_the_fragment
     llm_server.script = [{"reply": words, "token_delay": 0.3, "break_after": 6}]  # ~2 s of tokens
     try:
         await env.event(mention("Who led the ferry campaign?", "6100.1"), "EvBreak")
-        [placeholder] = await fake.wait_for("chat.postMessage")
-        final = await _final_update(fake, fake.posted_ts[0])
-        partial = [u for u in fake.calls_to("chat.update") if not u.get("blocks")]
-        assert partial and partial[0]["text"].startswith("The campaign")  # tokens were shown
+        await fake.wait_for("chat.startStream")
+        final = await _final_update(fake, fake.streamed_ts[0])
+        streamed = fake.calls_to("chat.startStream") + fake.calls_to("chat.appendStream")
+        assert "".join(map(chunk_text, streamed)).startswith("The campaign")  # tokens were shown
         # Then the provider broke: the message becomes the quoted answer, saying why.
         assert "The campaign for the link" not in final["text"]
         assert "Ruth Adeyemi" in final["text"] and prompts.load("llm_unavailable").render() in final["text"]
         assert "Sources" in json.dumps(final["blocks"])
-        assert len(fake.calls_to("chat.postMessage")) == 1 and placeholder["text"] == "…"
+        assert fake.calls_to("chat.postMessage") == [] and len(fake.messages) == 1
     finally:
         await env.runner.cleanup()
         llm_server.stop()
 
 
-async def test_llm_mode_recovery_finishes_the_placeholder_a_crash_left(
-    fake: FakeSlack, tmp_path: Path
+@pytest.mark.parametrize("left", ["placeholder", "stream", "edited placeholder"])
+async def test_llm_mode_recovery_finishes_what_a_crash_left(
+    fake: FakeSlack, tmp_path: Path, left: str
 ) -> None:
     import os
     import socket as socket_
@@ -719,23 +785,22 @@ async def test_llm_mode_recovery_finishes_the_placeholder_a_crash_left(
     from bot.slack.delivery import PLACEHOLDER, tag
     from tests.fake_llm import FakeLLM
 
-    # A process died after posting its placeholder: its event is still open in the inbox, and
-    # the placeholder (tagged with the event) is in the thread.
+    # A process died part-way through an answer: its event is still open in the inbox, and in
+    # the thread is its placeholder (tagged with the event, maybe already edited with a few
+    # tokens) or a native stream (no metadata until stopped; the inbox noted its ts).
     body = callback("EvDead", mention("Who led the ferry campaign?", "6200.1"))
     dead = SlackState(tmp_path / "slack.sqlite3")
     dead.owner = f"{socket_.gethostname()}:{os.getpid() + 4_000_000}:gone"  # no such process
     dead.receive("EvDead", body)
     assert dead.claim("event:EvDead", "msg:C1:6200.1", event="EvDead")
+    message = {"channel": "C1", "ts": "6200.5", "thread_ts": "6200.1", "text": PLACEHOLDER}
+    if left == "stream":
+        dead.note_reply("EvDead", "6200.5")
+        fake.messages.append({**message, "text": "Deputy may", "metadata": None, "streaming": True})
+    else:
+        text = PLACEHOLDER if left == "placeholder" else "Deputy may …"
+        fake.messages.append({**message, "text": text, "metadata": tag("EvDead", done=False)})
     dead.close()
-    fake.messages.append(
-        {
-            "channel": "C1",
-            "ts": "6200.5",
-            "thread_ts": "6200.1",
-            "text": PLACEHOLDER,
-            "metadata": tag("EvDead"),
-        }
-    )
 
     llm_server = FakeLLM().start()
     llm_server.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
@@ -744,7 +809,11 @@ async def test_llm_mode_recovery_finishes_the_placeholder_a_crash_left(
         assert await recover(build_app(env.settings, env.service), env.service) == 1
         final = await _final_update(fake, "6200.5")
         assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"]
-        assert fake.calls_to("chat.postMessage") == []  # the old placeholder was reused, not duplicated
+        # The old message was finished, not duplicated.
+        assert fake.calls_to("chat.postMessage") == [] and fake.calls_to("chat.startStream") == []
+        assert len(fake.messages) == 1 and fake.messages[0]["metadata"]["event_payload"]["done"] is True
+        if left == "stream":
+            assert [c["ts"] for c in fake.calls_to("chat.stopStream")] == ["6200.5"]
         await settled(env.state_path, "EvDead")
     finally:
         await env.runner.cleanup()

@@ -40,13 +40,14 @@ def _index(tmp_path: Path) -> tuple[Path, Path]:
     return articles, data
 
 
-def _bot(fake: FakeSlack, tmp_path: Path, delay: str = "0") -> BotProcess:
+def _bot(fake: FakeSlack, tmp_path: Path, delay: str = "0", **settings: str) -> BotProcess:
     articles, data = tmp_path / "articles", tmp_path / "data"
     env = cli_env(
         NEWSBOT_EMBED_MODEL="python:tests.fakes:SlowHashEmbedder",
         NEWSBOT_FAKE_EMBED_DELAY=delay,  # seconds per question: answers stay in flight a while
         NEWSBOT_ARTICLES=str(articles),
         NEWSBOT_SLACK_USER_RATE="100000",
+        **settings,
     )
     return BotProcess(fake, str(data), SECRET, env)
 
@@ -74,17 +75,10 @@ async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_on
     # the case where only Slack knows the answer went out.
     fake.stall["chat.postMessage"] = 8
     # Twelve different texts of one question: the searcher remembers a question's vector, so a
-    # repeated text would skip the slow embedder and be answered before the kill.
-    events = [
-        (
-            f"EvKill{i}",
-            event_body(
-                f"EvKill{i}",
-                mention("Who led the ferry campaign" + "?" * (i + 1), f"1700000100.{i:06d}", f"C{i}"),
-            ),
-        )
-        for i in range(12)
-    ]
+    # repeated text would skip the slow embedder and be answered before the kill. Every third is
+    # asked in an assistant-panel thread (a DM thread, D...), the rest as channel mentions.
+    events = [(f"EvKill{i}", event_body(f"EvKill{i}", _kill_question(i))) for i in range(12)]
+    places = {str(json.loads(body)["event"]["channel"]) for _, body in events}
     async with aiohttp.ClientSession() as session:
         for _, body in events:
             assert await _send(session, bot, body) == 200  # acknowledged: Slack will not resend
@@ -95,17 +89,81 @@ async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_on
 
         bot = _bot(fake, tmp_path)
         await bot.start()
-        await _until(lambda: {m["channel"] for m in fake.messages} == {f"C{i}" for i in range(12)}, 30)
+        await _until(lambda: {m["channel"] for m in fake.messages} == places, 30)
         await settled(bot.state_file, *(event_id for event_id, _ in events))
         # Slack retries one (say our ack was lost); it was answered and is not answered again.
         assert await _send(session, bot, events[0][1], retry=1) == 200
         await _until(lambda: bot.logged("already handled ('event:EvKill0'") == 1, 30)
     log = bot.stop()
     per_channel = Counter(m["channel"] for m in fake.messages)
-    assert per_channel == {f"C{i}": 1 for i in range(12)}, per_channel
+    assert per_channel == dict.fromkeys(places, 1), per_channel
     assert all("Ruth Adeyemi" in m["text"] for m in fake.messages)
+    assistant = {c["channel_id"] for c in fake.calls_to("assistant.threads.setStatus")}
+    assert assistant == {p for p in places if p.startswith("D")} and len(assistant) == 4
     assert "acknowledged before a restart" in log
     assert "was answered before the restart" in log  # the stalled one, found in Slack, not reposted
+
+
+def _kill_question(i: int) -> dict[str, object]:
+    text, ts = "Who led the ferry campaign" + "?" * (i + 1), f"1700000100.{i:06d}"
+    if i % 3:
+        return mention(text, ts, f"C{i}")
+    thread = f"1700000000.{i:06d}"  # the assistant thread the user opened earlier
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{i}",
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread,
+        "client_msg_id": f"msg-{i}",
+    }
+
+
+async def test_bot_killed_mid_stream_finishes_each_streamed_answer_once(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.fake_llm import FakeLLM
+
+    _index(tmp_path)
+    llm = FakeLLM(default_reply="Deputy mayor Ruth Adeyemi led the campaign for the ferry link [1].").start()
+    llm.default_step = {"token_delay": 0.4}  # about 5 s of tokens per answer
+    settings = {"NEWSBOT_LLM": "openai-compatible:fake", "NEWSBOT_LLM_BASE_URL": llm.base_url}
+    bot = _bot(fake, tmp_path, **settings)
+    await bot.start()
+    events = [(f"EvStream{i}", event_body(f"EvStream{i}", _kill_question(i + 100))) for i in range(6)]
+    places = {str(json.loads(body)["event"]["channel"]) for _, body in events}
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _, body in events:
+                assert await _send(session, bot, body) == 200
+
+            # Kill while answers are streaming (each takes about 5 s to write), once every stream
+            # has been noted in the inbox (the few milliseconds between Slack creating a stream
+            # and the note are a window this test does not aim at; see the README).
+            def streaming_and_noted() -> bool:
+                appended = {c["ts"] for c in fake.calls_to("chat.appendStream")}
+                return len(fake.streamed_ts) == len(events) and appended >= set(fake.streamed_ts)
+
+            await _until(streaming_and_noted, 30)
+            bot.kill()
+            streams_before = len(fake.streamed_ts)
+            bot = _bot(fake, tmp_path, **settings)
+            await bot.start()
+            await settled(bot.state_file, *(event_id for event_id, _ in events), timeout=60)
+        bot.stop()
+    finally:
+        llm.stop()
+    # Each question has one message: a stream cut off by the kill was stopped and finished in
+    # place as the checked answer (its sources, its event's metadata), never posted again.
+    assert Counter(m["channel"] for m in fake.messages) == dict.fromkeys(places, 1)
+    assert all(m["metadata"]["event_payload"]["done"] is True for m in fake.messages)
+    assert all("Ruth Adeyemi" in m["text"] and "[1]" in m["text"] for m in fake.messages)
+    cut = fake.streamed_ts[:streams_before]
+    assert {c["ts"] for c in fake.calls_to("chat.stopStream")} >= {
+        m["ts"] for m in fake.messages if m["ts"] in cut
+    }
 
 
 async def test_slack_5xx_and_429_bursts_are_retried_boundedly_and_the_bot_recovers(

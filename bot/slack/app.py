@@ -61,7 +61,9 @@ def build_app(settings: Settings, service: SlackService) -> AsyncApp:
     @app.middleware
     async def journal(body: dict[str, Any], next: Any) -> None:
         event = body.get("event") or {}
-        if body.get("type") == "event_callback" and event.get("type") in JOURNALED and body.get("event_id"):
+        # Only what a listener may answer: edits, deletions and bot posts are never questions.
+        asks = event.get("type") in JOURNALED and not event.get("subtype") and not event.get("bot_id")
+        if body.get("type") == "event_callback" and asks and body.get("event_id"):
             await service.journal(body)
         await next()
 
@@ -112,6 +114,7 @@ async def serve(settings: Settings, service: SlackService, *, http: bool, port: 
     app = build_app(settings, service)
     bot_user = await check_token(app)
     await recover(app, service)
+    service.warm()
     if http:
         from aiohttp import web
 

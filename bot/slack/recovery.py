@@ -1,18 +1,41 @@
 """After a crash: find our own earlier reply to an event in Slack, so a recovered event is
-never answered twice (and a half-streamed placeholder is finished, not duplicated)."""
+never answered twice (and a half-written placeholder or stream is finished, not duplicated)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.delivery import METADATA_TYPE, Place
+from bot.slack.delivery import METADATA_TYPE, PLACEHOLDER, Place
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    ts: str
+    done: bool  # the finished answer is there; False: a placeholder or stream to finish
+
+
+async def earlier_reply(client: Any, place: Place, event_id: str, stream_ts: str = "") -> Earlier | None:
+    """Our reply to `event_id`, if the bot died after posting (part of) it. `stream_ts` is the
+    stream the inbox noted for the event: a stream has no metadata until it is finished."""
+    message = await posted_before(client, place, event_id)
+    if message is not None:
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        return Earlier(str(message["ts"]), bool(payload.get("done", message.get("text") != PLACEHOLDER)))
+    if stream_ts:
+        try:  # Slack ends an abandoned stream itself in time; ending it now is tidier
+            await client.chat_stopStream(channel=place.channel, ts=stream_ts)
+        except Exception:
+            log.debug("stopping the stream %s left by a crash failed", stream_ts, exc_info=True)
+        return Earlier(stream_ts, False)
+    return None
+
+
 async def posted_before(client: Any, place: Place, event_id: str) -> dict[str, Any] | None:
-    """Our reply to `event_id`, if Slack already has it (the bot died after posting it)."""
+    """Our message tagged with `event_id`, if Slack already has it."""
     try:
         if place.thread:
             found = await client.conversations_replies(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot import prompts
@@ -19,14 +21,17 @@ from bot.answer import Answer, Answerer
 from bot.errors import explain
 from bot.slack import delivery
 from bot.slack.blocks import answer_blocks, escape, fallback_text
-from bot.slack.delivery import PLACEHOLDER, Place, Reply
+from bot.slack.delivery import Place, Reply, Streaming
 from bot.slack.gate import Gate, strip_mentions
-from bot.slack.recovery import posted_before
+from bot.slack.recovery import earlier_reply
 from bot.slack.state import SlackState
+from bot.suggest import Suggestion
 from index.errors import NewsbotError
 from index.indexer import IndexStats
 
 log = logging.getLogger(__name__)
+ANSWER_THREADS = 16  # questions answered at once; more wait their turn
+SUGGESTIONS_TTL_S = 600  # suggested questions follow the index within this long
 
 __all__ = ["Place", "Reply", "SlackService", "strip_mentions"]
 
@@ -41,6 +46,8 @@ class SlackService:
         allowed_channels: frozenset[str] = frozenset(),
         user_rate: int = 20,
         thread_replies: bool = True,
+        suggestions: Callable[[], list[Suggestion]] = list,
+        streaming: Streaming | None = None,
     ):
         self.answerer = answerer
         self.state = state
@@ -48,6 +55,14 @@ class SlackService:
         self.gate = Gate(allowed_channels, user_rate)
         self.thread_replies = thread_replies
         self._recovering: set[str] = set()  # events acknowledged before a restart, answered now
+        self._suggest = suggestions
+        self._suggested: tuple[float, list[Suggestion]] | None = None
+        self._suggesting: asyncio.Lock | None = None
+        self._warming: asyncio.Future[list[Suggestion]] | None = None
+        self.streaming = streaming or Streaming()
+        # Answers get threads of their own: an LLM answer holds one for seconds, and must never
+        # queue the state file's quick calls (claims, stream notes) behind it.
+        self._answering = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
 
     # --- what listeners and middleware call -----------------------------------------------------
 
@@ -74,6 +89,31 @@ class SlackService:
 
     async def home_stats(self) -> IndexStats:
         return await asyncio.to_thread(self.index_stats)
+
+    async def save_context(self, channel: str, thread: str, context: dict[str, Any]) -> None:
+        await asyncio.to_thread(self.state.save_context, channel, thread, context)
+
+    async def thread_context(self, channel: str, thread: str) -> dict[str, Any] | None:
+        return await asyncio.to_thread(self.state.context, channel, thread)
+
+    def warm(self) -> None:
+        """Work the suggested questions out now, not when the first assistant thread opens."""
+        self._warming = asyncio.ensure_future(self.suggestions())
+
+    async def suggestions(self) -> list[Suggestion]:
+        """Questions about the newest articles, each checked against the answerer; worked out
+        off the event loop and kept for SUGGESTIONS_TTL_S (checking them answers each one)."""
+        if self._suggesting is None:
+            self._suggesting = asyncio.Lock()
+        async with self._suggesting:  # one computation at a time; the others wait for it
+            if self._suggested is None or time.monotonic() - self._suggested[0] > SUGGESTIONS_TTL_S:
+                try:
+                    found = await asyncio.to_thread(self._suggest)
+                except Exception:  # never fail a greeting over its suggestions
+                    log.warning("suggesting questions failed", exc_info=True)
+                    found = []
+                self._suggested = (time.monotonic(), found)
+            return self._suggested[1]
 
     async def recover(self, dispatch: Callable[[dict[str, Any]], Awaitable[Any]]) -> int:
         """Answer the events a dead process acknowledged but never finished; returns how many."""
@@ -102,8 +142,11 @@ class SlackService:
         if turned_away is not None:
             return Reply(turned_away)
         try:
-            # The answerer is CPU-bound and synchronous: off the event loop so acks stay fast.
-            answer = await asyncio.to_thread(self.answerer.answer, question, history, None, on_token)
+            # The answerer is synchronous: off the event loop so acks stay fast.
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(
+                self._answering, self.answerer.answer, question, history, None, on_token
+            )
         except NewsbotError as err:  # a bad question, the index unavailable: safe, clear messages
             return Reply(escape(explain(err)))
         except Exception:
@@ -131,29 +174,63 @@ class SlackService:
             self._recovering.discard(event_id)
 
     async def _answer(self, client: Any, user: str, text: str, place: Place, event_id: str) -> None:
-        existing = await posted_before(client, place, event_id) if event_id in self._recovering else None
-        if existing is not None and existing.get("text") != PLACEHOLDER:
-            log.warning(
-                "event %s was answered before the restart (ts %s); not again", event_id, existing["ts"]
-            )
-            return
-        metadata = delivery.tag(event_id)
-        await delivery.react(client.reactions_add, place)
+        earlier = None
+        if event_id in self._recovering:
+            stream_ts = await asyncio.to_thread(self.state.reply_ts, event_id)
+            earlier = await earlier_reply(client, place, event_id, stream_ts)
+            if earlier is not None and earlier.done:
+                log.warning(
+                    "event %s was answered before the restart (ts %s); not again", event_id, earlier.ts
+                )
+                return
+        history = await asyncio.to_thread(self.state.history, place.channel, place.history_key)
+        await self._working(client, place, first=not history, question=strip_mentions(text))
         try:
-            history = await asyncio.to_thread(self.state.history, place.channel, place.history_key)
 
             def make_reply(on_token: Callable[[str], None] | None = None) -> Awaitable[Reply]:
                 return self.reply_to(user, text, place.channel, history, on_token=on_token)
 
-            if self.answerer.mode == "llm":
-                ts = existing["ts"] if existing else None
-                reply = await delivery.stream(client, place, metadata, make_reply, ts)
+            async def note_stream(ts: str) -> None:
+                log.info("streaming the answer to %s into %s", event_id, ts)
+                await asyncio.to_thread(self.state.note_reply, event_id, ts)
+
+            if self.answerer.mode == "llm" or earlier is not None:
+                reply = await delivery.stream(
+                    client,
+                    place,
+                    event_id,
+                    make_reply,
+                    streaming=self.streaming,
+                    on_stream=note_stream,
+                    ts=earlier.ts if earlier else None,
+                )
             else:
                 reply = await make_reply()
-                await delivery.post(client, place, reply, metadata)
+                await delivery.post(client, place, reply, delivery.tag(event_id))
             if reply.answer is not None:
                 await asyncio.to_thread(self.state.add_turn, place.channel, place.history_key, reply.answer)
         except Exception:  # Slack itself failed after its retries: log it; the user saw 👀 go away
             log.exception("posting the answer in %s failed", place.channel)
         finally:
-            await delivery.react(client.reactions_remove, place)
+            if not place.assistant:  # Slack clears an assistant thread's status when we reply
+                await delivery.react(client.reactions_remove, place)
+
+    async def _working(self, client: Any, place: Place, *, first: bool, question: str) -> None:
+        """Show the question is being worked on: 👀 on it, or in an assistant thread the status
+        line (and, for its first question, the thread's title)."""
+        if not place.assistant:
+            await delivery.react(client.reactions_add, place)
+            return
+        assert place.thread is not None  # assistant threads always have one
+        try:
+            await client.assistant_threads_setStatus(
+                channel_id=place.channel,
+                thread_ts=place.thread,
+                status=prompts.load("slack_assistant_status").render(),
+            )
+            if first and question:
+                await client.assistant_threads_setTitle(
+                    channel_id=place.channel, thread_ts=place.thread, title=prompts.clip(question, 80)
+                )
+        except Exception:  # a courtesy, like 👀: never let it block the answer
+            log.debug("setting the assistant status in %s failed", place.channel, exc_info=True)

@@ -1,8 +1,8 @@
 """The bot's own SQLite file in the data folder: which events were handled (so a redelivered
 event is answered once, across restarts), an inbox of acknowledged question events (so one
 acknowledged before a crash is still answered after the restart), thread turns for
-follow-ups, answers behind buttons, and feedback. Point several replicas at one file on
-shared storage to share it."""
+follow-ups, answers behind buttons, feedback, and what each assistant-panel thread is
+looking at. Point several replicas at one file on shared storage to share it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS inbox (
     event_id TEXT PRIMARY KEY, at REAL NOT NULL, owner TEXT NOT NULL, body TEXT NOT NULL,
     done INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS inbox_open ON inbox (done, at);
+CREATE TABLE IF NOT EXISTS thread_context (
+    channel TEXT NOT NULL, thread TEXT NOT NULL, at REAL NOT NULL, context TEXT NOT NULL,
+    PRIMARY KEY (channel, thread));
 CREATE TABLE IF NOT EXISTS feedback (
     at REAL NOT NULL, answer_id TEXT NOT NULL, user TEXT NOT NULL, vote TEXT NOT NULL,
     question TEXT NOT NULL, answer TEXT NOT NULL);
@@ -68,6 +71,8 @@ class SlackState:
         columns = {row[1] for row in db.execute("PRAGMA table_info(handled)")}
         if "event" not in columns:  # files from before the inbox existed
             db.execute("ALTER TABLE handled ADD COLUMN event TEXT NOT NULL DEFAULT ''")
+        if "reply_ts" not in {row[1] for row in db.execute("PRAGMA table_info(inbox)")}:
+            db.execute("ALTER TABLE inbox ADD COLUMN reply_ts TEXT NOT NULL DEFAULT ''")
         return db
 
     def close(self) -> None:
@@ -107,6 +112,18 @@ class SlackState:
         if event_id:
             with self._lock:
                 self._db.execute("UPDATE inbox SET done=1 WHERE event_id=?", (event_id,))
+
+    def note_reply(self, event_id: str, ts: str) -> None:
+        """The message an unfinished answer is being streamed into: Slack gives a stream no
+        metadata until it stops, so after a crash this is how the bot finds it again."""
+        if event_id:
+            with self._lock:
+                self._db.execute("UPDATE inbox SET reply_ts=? WHERE event_id=?", (ts, event_id))
+
+    def reply_ts(self, event_id: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT reply_ts FROM inbox WHERE event_id=?", (event_id,)).fetchone()
+        return str(row[0]) if row else ""
 
     def orphans(self) -> list[tuple[str, dict[str, Any]]]:
         """Unfinished events whose owner died; each is handed to this process, claims released,
@@ -187,6 +204,21 @@ class SlackState:
                 (time.time(), answer_id, user, vote, stored["question"], stored["answer"]),
             )
         return True
+
+    def save_context(self, channel: str, thread: str, context: dict[str, Any]) -> None:
+        """What an assistant-panel thread is looking at (the channel beside it), as Slack sent it."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO thread_context VALUES (?, ?, ?, ?)",
+                (channel, thread, time.time(), json.dumps(context)),
+            )
+
+    def context(self, channel: str, thread: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT context FROM thread_context WHERE channel=? AND thread=?", (channel, thread)
+            ).fetchone()
+        return dict(json.loads(row[0])) if row else None
 
     def feedback(self) -> list[tuple[str, str, str, str]]:
         with self._lock:

@@ -16,9 +16,8 @@ def register(app: AsyncApp, service: SlackService) -> None:
             return await service.skip(body)
         channel, ts = event["channel"], event["ts"]
         thread = event.get("thread_ts") or ts
-        place = Place(channel, thread, history_key=thread, message_ts=ts)
+        user, team = event.get("user", ""), str(body.get("team_id", ""))
+        place = Place(channel, thread, thread, ts, user=user, team=team)
         # The message key is shared with the `message` event Slack may also send for it.
         keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}")
-        await service.ask(
-            client, event.get("user", ""), event.get("text", ""), place, keys, body.get("event_id", "")
-        )
+        await service.ask(client, user, event.get("text", ""), place, keys, body.get("event_id", ""))

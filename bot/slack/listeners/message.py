@@ -19,9 +19,9 @@ def register(app: AsyncApp, service: SlackService) -> None:
         if event.get("subtype") or event.get("bot_id") or event.get("user") in (None, context.bot_user_id):
             return await service.skip(body)
         channel, ts, text = event["channel"], event["ts"], event.get("text", "")
-        thread = event.get("thread_ts")
+        thread, user, team = event.get("thread_ts"), event["user"], str(body.get("team_id", ""))
         if event.get("channel_type") == "im":
-            place = Place(channel, thread, history_key=thread or "dm", message_ts=ts)
+            place = Place(channel, thread, thread or "dm", ts, user=user, team=team)
         else:
             mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in text
             if not thread or thread == ts or mentioned:
@@ -29,6 +29,6 @@ def register(app: AsyncApp, service: SlackService) -> None:
                 return await service.skip(body)
             if not await service.follows_thread(channel, thread):
                 return await service.skip(body)
-            place = Place(channel, thread, history_key=thread, message_ts=ts)
+            place = Place(channel, thread, thread, ts, user=user, team=team)
         keys = (f"event:{body.get('event_id', '')}", f"msg:{channel}:{ts}", event.get("client_msg_id", ""))
-        await service.ask(client, event["user"], text, place, keys, body.get("event_id", ""))
+        await service.ask(client, user, text, place, keys, body.get("event_id", ""))
