@@ -440,14 +440,17 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.app import check_settings, serve
     from bot.slack.service import SlackService
     from bot.slack.state import SlackState
+    from bot.suggest import suggest
 
     http = args.http or not settings.slack_app_token.get_secret_value()
     check_settings(settings, http)
     index = index_for(settings)
+    answerer = open_answerer(settings, index=index)
     service = SlackService(
-        open_answerer(settings, index=index),
+        answerer,
         SlackState(settings.data / "slack.sqlite3"),
         index_stats=index.stats,
+        suggestions=lambda: suggest(index.articles(), answerer),
         allowed_channels=settings.slack_allowed_channels,
         user_rate=settings.slack_user_rate,
         thread_replies=settings.slack_thread_replies,

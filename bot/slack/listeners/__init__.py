@@ -8,6 +8,7 @@ from bot.slack.listeners import (
     app_home,
     app_mention,
     ask_command,
+    assistant,
     errors,
     feedback,
     message,
@@ -18,5 +19,15 @@ from bot.slack.service import SlackService
 
 
 def register_all(app: AsyncApp, service: SlackService) -> None:
-    for module in (app_mention, message, ask_command, feedback, show_passages, share, app_home, errors):
+    for module in (
+        assistant,
+        app_mention,
+        message,
+        ask_command,
+        feedback,
+        show_passages,
+        share,
+        app_home,
+        errors,
+    ):
         module.register(app, service)
