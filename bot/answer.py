@@ -34,6 +34,31 @@ class Citation:
 
 
 @dataclass
+class BriefingGroup:
+    """One article's part of a briefing: its quoted sentences, each with its [n]."""
+
+    article: str
+    title: str
+    published_at: str
+    source: str  # the article's URL, else its file
+    quotes: list[tuple[str, int]]  # (sentence, citation number), in the article's order
+
+    @property
+    def citations(self) -> list[int]:
+        return list(dict.fromkeys(n for _, n in self.quotes))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article": self.article,
+            "title": self.title,
+            "published_at": self.published_at,
+            "source": self.source,
+            "citations": self.citations,
+            "quotes": [{"text": text, "n": n} for text, n in self.quotes],
+        }
+
+
+@dataclass
 class Answer:
     question: str
     text: str  # plain text with [n] markers
@@ -46,6 +71,10 @@ class Answer:
     standalone: str = ""  # the question as retrieval saw it (follow-ups expanded)
     timings_ms: dict[str, float] = field(default_factory=dict)
     usage: dict[str, int] = field(default_factory=dict)  # LLM prompt/completion tokens, when known
+    # A briefing ("what did the articles say about X?"): the quotes grouped by article, in the
+    # order shown, and how many more articles mention X than are shown.
+    briefing: list[BriefingGroup] | None = None
+    more_articles: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +85,11 @@ class Answer:
             "mode": self.mode,
             "timings_ms": self.timings_ms,
             "closest": asdict(self.closest) if self.closest else None,
+            **(
+                {"briefing": [g.to_json() for g in self.briefing], "more_articles": self.more_articles}
+                if self.briefing is not None
+                else {}
+            ),
         }
 
 

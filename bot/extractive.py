@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot import quote
 from bot.answer import Answer, timings
 from bot.answerability import AnswerModel, load_model, question_features
+from bot.briefing import Briefer, detect
 from bot.evidence import Evidence, EvidenceScorer, Term
 from bot.question import Question, clean_question, is_follow_up
 from index.search import Passage, Searcher
@@ -42,6 +43,7 @@ class ExtractiveAnswerer:
         self.top_k = top_k
         self.model = model or load_model()
         self.scorer = EvidenceScorer(searcher)
+        self.briefer = Briefer(searcher)
 
     def answer(
         self,
@@ -52,6 +54,9 @@ class ExtractiveAnswerer:
     ) -> Answer:
         t0 = time.perf_counter()
         text = clean_question(question)
+        request = detect(text, history[-1].standalone if history else "")
+        if request is not None:  # "what did the articles say about X?": a briefing, not one quote
+            return self.briefer.answer(request, text, history)
         standalone = f"{history[-1].standalone} {text}" if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import prompts
-from bot.answer import Answer, Citation, timings
+from bot.answer import Answer, BriefingGroup, Citation, timings
+from bot.briefing import Request, detect
 from bot.extractive import ExtractiveAnswerer
 from bot.question import clean_question, is_follow_up
 from index.search import Passage, Searcher
@@ -66,7 +67,13 @@ class LLMAnswerer:
         self.top_k = top_k
         # Load the templates now: a broken one stops start-up instead of posing as an LLM outage.
         self.system_prompt = prompts.load("llm_system").render()
-        for name in ("llm_user", "llm_condense", "llm_unavailable"):
+        for name in (
+            "llm_user",
+            "llm_condense",
+            "llm_unavailable",
+            "llm_briefing_system",
+            "llm_briefing_user",
+        ):
             prompts.load(name)
 
     @property
@@ -82,6 +89,9 @@ class LLMAnswerer:
     ) -> Answer:
         t0 = time.perf_counter()
         text = clean_question(question)
+        request = detect(text, history[-1].standalone if history else "")
+        if request is not None:
+            return self._briefing(request, text, history, on_token)
         standalone = self.condense(text, history) if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()
@@ -91,6 +101,52 @@ class LLMAnswerer:
         result = self._generate(text, standalone, passages, offline, on_token) if relevant else offline
         result.timings_ms = timings(t0, t1, time.perf_counter())
         return result
+
+    def _briefing(
+        self,
+        request: Request,
+        question: str,
+        history: Sequence[Answer],
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        """The LLM writes the briefing from the sentences the offline briefing gathered; the
+        citation contract holds as for any answer, and the grouping follows what it cites."""
+        offline, sources = self.extractive.briefer.brief(request, question, history)
+        if not offline.found or not sources:
+            return offline
+        t0 = time.perf_counter()
+        user = prompts.load("llm_briefing_user").render(sources=source_block(sources), request=question)
+        messages = [("system", prompts.load("llm_briefing_system").render()), ("user", user)]
+        try:
+            raw, usage = self._call(messages, on_token)
+        except Exception:
+            log.warning("the LLM failed; giving the quoted briefing", exc_info=True)
+            offline.text = f"{offline.text}\n\n{prompts.load('llm_unavailable').render()}"
+            return offline
+        text, citations = renumber(raw, sources)
+        if not citations:
+            log.info("LLM briefing had no valid citation; using the quoted one")
+            offline.usage = usage
+            return offline
+        groups: dict[str, BriefingGroup] = {}
+        for c in citations:
+            group = groups.setdefault(
+                c.article, BriefingGroup(c.article, c.title, c.published_at, c.url or c.article, [])
+            )
+            group.quotes.append((c.text, c.n))
+        answer = Answer(
+            question,
+            text,
+            True,
+            citations,
+            mode=self.mode,
+            standalone=offline.standalone,
+            usage=usage,
+            briefing=list(groups.values()),
+            more_articles=offline.more_articles,
+        )
+        answer.timings_ms = {**offline.timings_ms, "llm": round((time.perf_counter() - t0) * 1000, 2)}
+        return answer
 
     def messages(self, question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
         user = prompts.load("llm_user").render(sources=source_block(passages), question=question)

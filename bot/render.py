@@ -10,6 +10,7 @@ from rich.text import Text
 
 from bot import prompts
 from bot.answer import Answer, Citation
+from bot.briefing import quoted
 from index.sync import Progress
 
 
@@ -56,6 +57,9 @@ class _Indented:
 
 
 def print_answer(console: Console, answer: Answer) -> None:
+    if answer.briefing is not None and answer.mode == "extractive":
+        print_briefing(console, answer)
+        return
     console.print(answer_text(answer))
     if answer.found:
         console.print(Text("\nSources", style="bold"))
@@ -64,6 +68,22 @@ def print_answer(console: Console, answer: Answer) -> None:
     elif answer.closest is not None:
         closest = prompts.closest_match(answer.closest.text, answer.closest.title or answer.closest.article)
         console.print(Text(closest, style="dim"))
+
+
+def print_briefing(console: Console, answer: Answer) -> None:
+    """A quoted briefing: the quotes sit under their article's headline, date and source, so
+    there is no separate list of sources (`/sources` shows the full passages)."""
+    blocks = answer.text.split("\n\n")
+    console.print(Text(blocks[0]))
+    for group in answer.briefing or []:
+        head = Text("\n")
+        head.append(group.title or group.article, style="bold")
+        head.append(f"  ({' · '.join([group.published_at[:10] or 'undated', group.source])})", style="dim")
+        console.print(head)
+        for text, n in group.quotes:
+            console.print(_Indented(Text(quoted(text) + " ").append(f"[{n}]", style="bold cyan")))
+    if answer.more_articles:
+        console.print(Text("\n" + blocks[-1], style="dim"))
 
 
 def print_sources(console: Console, answer: Answer | None) -> None:

@@ -67,6 +67,8 @@ def suggest(articles: Sequence[ArticleState], answerer: Answerer, limit: int = 4
     out: list[Suggestion] = []
     for article in newest_first(articles)[: limit * 3]:
         for question in candidates(article):
+            if "<" in question or ">" in question:  # Slack posts a clicked suggestion as the user's
+                continue  # own message, unescaped: "<!channel>" from a headline would ping
             try:
                 answer = checker.answer(question)
             except Exception:  # a suggestion is a courtesy: skip it, never fail the greeting

@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,7 @@ class _Lexical:
         self.n_docs = len(ids)
         self._near: tuple[list[str], dict[str, set[str]]] | None = None  # built on first unseen term
         self._resolved: dict[str, str] = {}
+        self._by_article: dict[str, list[int]] | None = None
         self.bm25 = bm25s.BM25()
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
@@ -152,6 +154,17 @@ class _Lexical:
             self._resolved[term] = best
         return best
 
+    def by_article(self) -> dict[str, list[int]]:
+        """Each article's chunk positions, in the article's order (built once per snapshot)."""
+        if self._by_article is None:
+            groups: dict[str, list[int]] = {}
+            for i, meta in enumerate(self.metas):
+                groups.setdefault(str(meta["article"]), []).append(i)
+            for positions in groups.values():
+                positions.sort(key=lambda i: int(self.metas[i]["start"]))
+            self._by_article = groups
+        return self._by_article
+
     def count(self, term: str) -> int:
         """How many chunks use the term (0: no indexed article does)."""
         return self.df.get(term, 0)
@@ -170,6 +183,13 @@ class _Lexical:
         # the rest of a question.
         df = max(1, self.df.get(term, 0))
         return max(0.05, math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+
+
+@dataclass(frozen=True)
+class ChunkTerms:
+    article: str
+    terms: frozenset[str]  # which of the asked-for terms the chunk uses
+    score: float  # their BM25 score together
 
 
 class Searcher:
@@ -315,6 +335,39 @@ class Searcher:
         }
         top = sorted(pool, key=lambda i: -fused[i])[:k]
         return [_passage(lexical, i, fused[i], dense.get(i, 0.0)) for i in top]
+
+    def article_ids(self) -> list[str]:
+        with self.store.guard():
+            return sorted(self.lexical().by_article())
+
+    def article_passages(self, articles: Sequence[str]) -> dict[str, list[Passage]]:
+        """Every chunk of each article, in the article's order (score 0: nothing was asked)."""
+        with self.store.guard():
+            lexical = self.lexical()
+            groups = lexical.by_article()
+            return {a: [_passage(lexical, i, 0.0, 0.0) for i in groups.get(a, [])] for a in articles}
+
+    def term_chunks(self, text: str) -> tuple[list[str], dict[str, ChunkTerms]]:
+        """The terms of `text` the corpus uses (as the index analyses them), and every chunk
+        using any of them: its article, which of the terms it uses, and their BM25 score."""
+        with self.store.guard():
+            lexical = self.lexical()
+            terms = [
+                t
+                for t in dict.fromkeys(lexical.resolve(t) for t in self.analyzer.terms(text))
+                if lexical.count(t)
+            ]
+            found: dict[int, set[str]] = {}
+            for term in terms:
+                for i in np.flatnonzero(lexical.scores([term]) > 0):
+                    found.setdefault(int(i), set()).add(term)
+            scores = lexical.scores(terms)
+            return terms, {
+                lexical.ids[i]: ChunkTerms(
+                    str(lexical.metas[i]["article"]), frozenset(used), float(scores[i])
+                )
+                for i, used in found.items()
+            }
 
     @staticmethod
     def _best_sentence(lexical: _Lexical, i: int, qvec: np.ndarray, otherwise: float) -> float:

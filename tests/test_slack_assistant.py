@@ -97,6 +97,9 @@ def test_suggestions_come_from_the_index_newest_first_and_skip_what_would_be_ref
     assert [s.title for s in got] == ["Notice board warning", "Harbour council backs ferry link"]
     assert all("Zebra" not in s.question for s in got)
     assert suggest([], checker) == []
+    # A headline that would ping if a user clicked a question quoting it is never quoted.
+    pinging = ArticleState(notice.id, "<!channel> must read the flood warning", notice.path, "", "", 1, "")
+    assert all("<" not in s.question for s in suggest([pinging], checker))
 
 
 async def test_question_sets_status_then_title_then_answers_and_follows_up(env: Env) -> None:

@@ -21,10 +21,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import prompts
+from bot.briefing import quoted
 from index.sync import counted
 
 PASSAGE_CHARS = 300
 SECTION_CHARS = 2900  # Slack rejects section text over 3000 characters
+MAX_BLOCKS = 50  # and messages of more blocks
+MAX_GROUPS = 40  # articles in one briefing message (with its other blocks, under MAX_BLOCKS)
 
 
 def escape(text: str) -> str:
@@ -58,6 +61,8 @@ def _source(c: dict[str, Any], full: bool) -> str:
 
 def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = False) -> list[dict[str, Any]]:
     """`answer` is Answer.to_json() plus "highlights"; buttons carry only the stored answer's id."""
+    if answer.get("briefing"):
+        return briefing_blocks(answer, answer_id, shareable=shareable)
     text = answer_mrkdwn(answer["answer"], answer.get("highlights", []))
     blocks: list[Block] = [_section(prompts.clip(text, SECTION_CHARS))]
     if answer["found"]:
@@ -75,6 +80,71 @@ def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = F
         blocks.append(ActionsBlock(elements=buttons))
     blocks.append(feedback_block(answer_id))
     return [b.to_dict() for b in blocks]
+
+
+def briefing_blocks(
+    answer: dict[str, Any], answer_id: str, *, shareable: bool = False
+) -> list[dict[str, Any]]:
+    """A briefing as one message: its opening (or the LLM's text), then a section per article
+    (headline, date, source, its quotes), newest first. A section cut to Slack's 3,000
+    characters gets a "Show more" button that sends the whole briefing."""
+    llm = answer.get("mode") == "llm"
+    intro = answer["answer"] if llm else answer["answer"].split("\n\n")[0]
+    clipped = prompts.clip(escape(intro), SECTION_CHARS)
+    cut = clipped != escape(intro)
+    blocks: list[Block] = [_section(clipped)]
+    if llm:
+        blocks.append(_context("*Sources*"))
+    for group in answer["briefing"][:MAX_GROUPS]:
+        text = _group(group)
+        cut |= len(text) > SECTION_CHARS
+        blocks.append(_section(prompts.clip(text, SECTION_CHARS)))
+    cut |= len(answer["briefing"]) > MAX_GROUPS
+    if answer.get("more_articles"):
+        blocks.append(_context(escape(answer["answer"].split("\n\n")[-1]) if not llm else _more(answer)))
+    buttons = [_button("show_passages", "Show full passages", answer_id)]
+    if cut:
+        buttons.append(_button("show_more", "Show more", answer_id))
+    if shareable:
+        buttons.append(_button("share_answer", "Share in channel", answer_id, style="primary"))
+    blocks += [ActionsBlock(elements=buttons), feedback_block(answer_id)]
+    return [b.to_dict() for b in blocks]
+
+
+def more_blocks(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The whole briefing, uncut: as many sections as its text needs."""
+    parts = [escape(answer["answer"] if answer.get("mode") == "llm" else answer["answer"].split("\n\n")[0])]
+    parts += [_group(g) for g in answer.get("briefing") or []]
+    sections = [chunk for part in parts for chunk in _pieces(part, SECTION_CHARS)]
+    return [_section(text).to_dict() for text in sections[:MAX_BLOCKS]]
+
+
+def _group(group: dict[str, Any]) -> str:
+    title = escape(group["title"] or group["article"])
+    source = group.get("source") or ""
+    head = f"<{escape(source)}|{title}>" if source.startswith(("http://", "https://")) else f"*{title}*"
+    meta = " · ".join(
+        x for x in (group["published_at"][:10] or "undated", source) if x and not x.startswith("http")
+    )
+    lines = [f"{head} · {escape(meta)}"]
+    lines += [f"> {escape(quoted(q['text']))} [{q['n']}]" for q in group["quotes"]]
+    return "\n".join(lines)
+
+
+def _more(answer: dict[str, Any]) -> str:
+    n = answer["more_articles"]
+    return escape(f"{counted(n, 'more article')} {'mentions' if n == 1 else 'mention'} this.")
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most `size` characters, split at line ends where it can be."""
+    pieces: list[str] = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text] if text else pieces
 
 
 FEEDBACK_ACTION = "feedback"
@@ -98,7 +168,7 @@ def feedback_block(answer_id: str) -> ContextActionsBlock:
 
 
 def passages_blocks(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    return [_section(_source(c, True)).to_dict() for c in answer["citations"]]
+    return [_section(_source(c, True)).to_dict() for c in answer["citations"][:MAX_BLOCKS]]
 
 
 def fallback_text(answer: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from bot.slack.listeners import (
     feedback,
     message,
     share,
+    show_more,
     show_passages,
 )
 from bot.slack.service import SlackService
@@ -26,6 +27,7 @@ def register_all(app: AsyncApp, service: SlackService) -> None:
         ask_command,
         feedback,
         show_passages,
+        show_more,
         share,
         app_home,
         errors,
