@@ -40,7 +40,8 @@ class BriefingGroup:
     article: str
     title: str
     published_at: str
-    source: str  # the article's URL, else its file
+    source: str  # who published it, else the article's URL, else its file
+    url: str
     quotes: list[tuple[str, int]]  # (sentence, citation number), in the article's order
 
     @property
@@ -53,6 +54,7 @@ class BriefingGroup:
             "title": self.title,
             "published_at": self.published_at,
             "source": self.source,
+            "url": self.url,
             "citations": self.citations,
             "quotes": [{"text": text, "n": n} for text, n in self.quotes],
         }

@@ -14,6 +14,7 @@ for X itself and no more.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -31,17 +32,19 @@ from index.sync import counted
 
 MAX_ARTICLES = 6  # shown in one briefing; the rest are counted
 PER_ARTICLE = 6  # sentences quoted from one article
-CANDIDATES = 40  # articles examined at most (the best-scoring ones that mention X first)
+CANDIDATES = 24  # articles read at most (the best-scoring ones that mention X first)
 SEARCH_K = 30  # chunks searched for X, for articles that speak of it in other words
 # A sentence "mentions" X when it holds this share of X's term weight (idf); one that does not
 # still counts when its vector is this close to X's (the same thing, said differently).
 MENTION = 0.5
 RELATED = 0.6
 SAME_SENTENCE = 0.92  # cosine above which two sentences say the same thing: quote one
+SAME_WORDS = 0.8  # or this share of their words in common (Jaccard)
 SUMMARY_MIN, SUMMARY_MAX = 5, 8
 # Central sentences: closeness to the article's centroid, plus this much for coming first
 # (news puts the most important first), decaying linearly to nothing at the end.
 LEAD_WEIGHT = 0.15
+LEAD_SENTENCES = 2  # of the first paragraph, always in a summary
 
 _END = r"\s*[?.!]*\s*$"
 _TOPIC = r"(?P<topic>.+?)"
@@ -143,6 +146,10 @@ class _Sentence:
     def words(self) -> str:
         return _normal(self.text)
 
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words.split())
+
 
 @dataclass
 class _Article:
@@ -220,7 +227,8 @@ class Briefer:
                     citations.append(Citation.of(numbers[s.passage.id], s.passage))
                 quotes.append((s.text, numbers[s.passage.id]))
             p = article.first
-            group = BriefingGroup(p.article, p.title, p.published_at, p.url or p.path or p.article, quotes)
+            source = p.source or p.url or p.path or p.article
+            group = BriefingGroup(p.article, p.title, p.published_at, source, p.url, quotes)
             groups.append(group)
             head = " · ".join(
                 x for x in (p.title or p.article, p.published_at[:10] or "undated", group.source) if x
@@ -307,11 +315,18 @@ class Briefer:
         for i, s in enumerate(sentences):
             s.dense = float(vectors[i] @ centroid) + LEAD_WEIGHT * (1 - i / n)
         k = min(n, max(SUMMARY_MIN, min(SUMMARY_MAX, round(n / 4))))
-        article.picked = _distinct(sentences, k, key=lambda s: -s.dense)
+        # The lead paragraph always (its first LEAD_SENTENCES sentences): a news article's lede
+        # is its own summary (the inverted pyramid); the rest by centrality.
+        lead = _lead_paragraph(sentences)
+        rest = [s for s in sentences[len(lead) :] if not any(_same(s, x) for x in lead)]
+        article.picked = [*lead, *_distinct(rest, k - len(lead), key=lambda s: -s.dense)]
         return article
 
     def _which_article(self, topic: str, history: Sequence[Answer]) -> str | None:
         if topic:
+            titled = self.searcher.titled(topic)  # "summarize the article about <its headline>"
+            if titled:
+                return titled
             mentioning = _mentioning(*self.searcher.term_chunks(topic))
             if mentioning:
                 return mentioning[0]
@@ -356,6 +371,21 @@ def _article(
                 s.dense = float(dense[j])
             sentences.append(s)
     return _Article(article_id, sentences)
+
+
+def _lead_paragraph(sentences: list[_Sentence]) -> list[_Sentence]:
+    """The article's first paragraph, up to LEAD_SENTENCES sentences: those before the first
+    blank line (between two chunks, a gap of more than one character is one)."""
+    lead = sentences[:1]
+    for prev, s in itertools.pairwise(sentences[:LEAD_SENTENCES]):
+        if prev.passage.id == s.passage.id:
+            broken = "\n\n" in s.passage.text[prev.end : s.start]
+        else:
+            broken = s.passage.start - prev.passage.end > 1
+        if broken:
+            break
+        lead.append(s)
+    return lead
 
 
 def _own_passage(s: _Sentence) -> Passage:
@@ -427,22 +457,26 @@ def _distinct(pool: list[_Sentence], limit: int, key: Callable[[_Sentence], floa
 
 
 def _without_copies(articles: list[_Article]) -> list[_Article]:
-    """Drop quotes that repeat one from a better-scoring article (wire copies of one story are
-    common), and articles left with nothing of their own."""
+    """Drop quotes that repeat one from a better-scoring article, and articles that are copies
+    of one (wire copies of a story are common): half or more of their quotes repeat it."""
     kept: list[_Article] = []
     quoted: list[_Sentence] = []
     for article in articles:
-        article.picked = [s for s in article.picked if not any(_same(s, q) for q in quoted)]
-        if article.picked:
-            quoted += article.picked
+        fresh = [s for s in article.picked if not any(_same(s, q) for q in quoted)]
+        if fresh and len(fresh) > len(article.picked) / 2:
+            article.picked = fresh
+            quoted += fresh
             kept.append(article)
     return kept
 
 
 def _same(a: _Sentence, b: _Sentence) -> bool:
-    if a.words == b.words:
+    """Two sentences that say the same: the same words (a copy with a word or two changed), or
+    vectors this close."""
+    if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= SAME_SENTENCE:
         return True
-    return a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= SAME_SENTENCE
+    x, y = a.word_set, b.word_set
+    return bool(x and y) and len(x & y) >= SAME_WORDS * len(x | y)
 
 
 def _normal(text: str) -> str:

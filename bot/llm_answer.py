@@ -131,7 +131,7 @@ class LLMAnswerer:
         groups: dict[str, BriefingGroup] = {}
         for c in citations:
             group = groups.setdefault(
-                c.article, BriefingGroup(c.article, c.title, c.published_at, c.url or c.article, [])
+                c.article, BriefingGroup(c.article, c.title, c.published_at, c.url or c.article, c.url, [])
             )
             group.quotes.append((c.text, c.n))
         answer = Answer(

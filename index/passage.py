@@ -22,6 +22,7 @@ class Passage:
     end: int
     score: float
     path: str = ""
+    source: str = ""  # who published it ("Reuters"), when the article says
     offset_base: str = "file"
     dense: float = 0.0  # cosine between the question and the chunk (0 when dense search missed it)
     # The chunk's sentences: (start, end) offsets into `text`, and their unit vectors (one row each;

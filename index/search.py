@@ -340,6 +340,17 @@ class Searcher:
         with self.store.guard():
             return sorted(self.lexical().by_article())
 
+    def titled(self, title: str) -> str | None:
+        """The article whose headline is `title` (ignoring case and punctuation), if one is."""
+        wanted = " ".join(re.findall(r"\w+", title.lower()))
+        with self.store.guard():
+            lexical = self.lexical()
+            for article, positions in lexical.by_article().items():
+                got = str(lexical.metas[positions[0]].get("title", ""))
+                if " ".join(re.findall(r"\w+", got.lower())) == wanted:
+                    return article
+        return None
+
     def article_passages(self, articles: Sequence[str]) -> dict[str, list[Passage]]:
         """Every chunk of each article, in the article's order (score 0: nothing was asked)."""
         with self.store.guard():
@@ -380,6 +391,7 @@ class Searcher:
 # What a passage needs of a chunk's metadata; the rest (hashes, counts, stamps) is sync's.
 _PASSAGE_KEYS = (
     "article",
+    "source",
     "title",
     "url",
     "published_at",
@@ -390,7 +402,7 @@ _PASSAGE_KEYS = (
     SPANS_KEY,
     VECTORS_KEY,
 )
-_SHARED_VALUES = ("article", "title", "url", "published_at", "path", "offset_base")
+_SHARED_VALUES = ("article", "title", "url", "published_at", "path", "offset_base", "source")
 
 
 def _slim(meta: Any) -> dict[str, Any]:
@@ -447,6 +459,7 @@ def _passage(lexical: _Lexical, i: int, score: float, dense: float) -> Passage:
         end=int(m["end"]),
         score=round(float(score), 4),
         path=str(m.get("path", "")),
+        source=str(m.get("source", "")),
         offset_base=str(m.get("offset_base", "file")),
         dense=round(dense, 4),
         sentences=spans,
