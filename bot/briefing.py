@@ -41,6 +41,9 @@ RELATED = 0.6
 SAME_SENTENCE = 0.92  # cosine above which two sentences say the same thing: quote one
 SAME_WORDS = 0.8  # or this share of their words in common (Jaccard)
 SUMMARY_MIN, SUMMARY_MAX = 5, 8
+# A topic longer than this is a question in disguise ("what is known about the complexity
+# between L and P that prevents determining..."): answered as one.
+MAX_TOPIC_WORDS = 10
 # Central sentences: closeness to the article's centroid, plus this much for coming first
 # (news puts the most important first), decaying linearly to nothing at the end.
 LEAD_WEIGHT = 0.15
@@ -109,7 +112,7 @@ def detect(question: str, previous: str = "") -> Request | None:
     text = " ".join(question.split())
     for kind, pattern in _PATTERNS:
         m = pattern.match(text)
-        if m:
+        if m and len((m.group("topic") or "").split()) <= MAX_TOPIC_WORDS:
             return Request(kind, _topic(m.group("topic") or ""))
     before = detect(previous) if previous else None
     if before is not None and before.kind != "summary":
@@ -428,7 +431,7 @@ def _names(topic: str) -> list[str]:
 
 
 def _names_in(passages: list[Passage], names: list[str]) -> bool:
-    text = "\n".join(p.text for p in passages)
+    text = "\n".join([passages[0].title if passages else "", *(p.text for p in passages)])
     return all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in names)
 
 

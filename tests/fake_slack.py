@@ -101,17 +101,8 @@ class FakeSlack:
                 {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1", "user": "newsbot"}
             )
         if method == "chat.postMessage":
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            ts = self._new_message(args, args.get("text", ""), args.get("metadata"))
             self.posted_ts.append(ts)
-            self.messages.append(
-                {
-                    "channel": args.get("channel"),
-                    "ts": ts,
-                    "thread_ts": args.get("thread_ts"),
-                    "text": args.get("text", ""),
-                    "metadata": args.get("metadata"),
-                }
-            )
             if method in self.stall:  # Slack took the message, but its reply never reaches the bot
                 await asyncio.sleep(self.stall.pop(method))
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
@@ -122,18 +113,8 @@ class FakeSlack:
                 message["metadata"] = args.get("metadata") or message["metadata"]
             return web.json_response({"ok": True})
         if method == "chat.startStream":  # a message that grows as chunks are appended
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            ts = self._new_message(args, chunk_text(args), None, streaming=True)
             self.streamed_ts.append(ts)
-            self.messages.append(
-                {
-                    "channel": args.get("channel"),
-                    "ts": ts,
-                    "thread_ts": args.get("thread_ts"),
-                    "text": chunk_text(args),
-                    "metadata": None,
-                    "streaming": True,
-                }
-            )
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts})
         if method in ("chat.appendStream", "chat.stopStream"):
             message = self._message(args)
@@ -147,6 +128,20 @@ class FakeSlack:
         if method in ("conversations.replies", "conversations.history"):
             return web.json_response({"ok": True, "messages": self._conversation(method, args)})
         return web.json_response({"ok": True})
+
+    def _new_message(self, args: dict[str, Any], text: str, metadata: Any, streaming: bool = False) -> str:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        self.messages.append(
+            {
+                "channel": args.get("channel"),
+                "ts": ts,
+                "thread_ts": args.get("thread_ts"),
+                "text": text,
+                "metadata": metadata,
+                **({"streaming": True} if streaming else {}),
+            }
+        )
+        return ts
 
     def _message(self, args: dict[str, Any]) -> dict[str, Any] | None:
         for message in self.messages:

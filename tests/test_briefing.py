@@ -52,6 +52,7 @@ SEED = next((ROOT / "seeds").glob("*.txt"))
         ("What is the latest casualty figure?", None),
         ("Tell me who leads the Taliban", None),
         ("and about Maimana?", None),  # a follow-up only after a briefing
+        ("What is known about the complexity between L and P that prevents determining the value?", None),
     ],
 )
 def test_briefing_requests_are_told_from_factoid_questions(

@@ -83,6 +83,28 @@ class Env:
     async def form(self, fields: dict[str, str]) -> int:
         return await self.post(urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded")
 
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        key: str,
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        kind: str = "button",
+    ) -> int:
+        """A button click (block_actions) as Slack posts it; replies go to response_url `key`."""
+        action = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "channel": {"id": channel},
+            "team": {"id": "T1"},
+            "response_url": self.fake.response_url(key),
+            "trigger_id": "t",
+            "actions": [{"action_id": action_id, "value": value, "type": kind}],
+        }
+        return await self.form({"payload": json.dumps(action)})
+
 
 def mention(text: str, ts: str, channel: str = "C1", thread_ts: str | None = None) -> dict[str, Any]:
     event = {
@@ -280,16 +302,7 @@ async def test_slash_ask_is_ephemeral_and_can_be_shared(env: Env) -> None:
         for e in b["elements"]
         if e["action_id"] == "share_answer"
     )
-    action = {
-        "type": "block_actions",
-        "user": {"id": "U1"},
-        "channel": {"id": "C9"},
-        "team": {"id": "T1"},
-        "response_url": env.fake.response_url("share1"),
-        "trigger_id": "t2",
-        "actions": [{"action_id": "share_answer", "value": share["value"], "type": "button"}],
-    }
-    assert await env.form({"payload": json.dumps(action)}) == 200
+    assert await env.click("share_answer", share["value"], "share1", channel="C9") == 200
     [post] = await env.fake.wait_for("chat.postMessage")
     assert post["channel"] == "C9" and "$12 million" in _posted_text(post)
     for _ in range(200):
@@ -316,16 +329,7 @@ async def test_feedback_and_full_passages_buttons(env: Env) -> None:
         ("show_passages", answer_id, "button", "U7"),
     ]
     for n, (action_id, value, kind, user_id) in enumerate(clicks):
-        action = {
-            "type": "block_actions",
-            "user": {"id": user_id},
-            "channel": {"id": "C1"},
-            "team": {"id": "T1"},
-            "response_url": env.fake.response_url(f"{action_id}{n}"),
-            "trigger_id": "t",
-            "actions": [{"action_id": action_id, "value": value, "type": kind}],
-        }
-        assert await env.form({"payload": json.dumps(action)}) == 200
+        assert await env.click(action_id, value, f"{action_id}{n}", user=user_id, kind=kind) == 200
     await until(lambda: len(env.fake.responses) >= 3)
     votes = sorted(await asyncio.to_thread(env.service.state.feedback))
     assert [(u, v, q) for u, v, q, _ in votes] == [
@@ -399,6 +403,38 @@ async def test_answerer_failure_gives_a_safe_message_with_a_reference(
     assert post["text"].startswith("Sorry, something went wrong") and "reference" in post["text"]
     assert "secret internal detail" not in _posted_text(post)
     assert "secret internal detail" in caplog.text
+
+
+async def test_a_repeat_delivery_does_not_mark_an_unanswered_event_done(
+    env: Env, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    caplog.set_level(logging.INFO, logger="bot.slack.service")
+    release = threading.Event()
+    answer = env.service.answerer.answer
+
+    def held(*args: Any, **kwargs: Any) -> Any:  # the answer takes until the test lets it go
+        release.wait(30)
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(env.service.answerer, "answer", held)
+    await env.event(mention("Who led the ferry campaign?", "1050.1"), "EvHeld")
+    # Slack's retry: a new request (its own timestamp), the same event.
+    await env.event(
+        mention("Who led the ferry campaign?", "1050.1"), "EvHeld", retry=1, timestamp=int(time.time()) - 1
+    )
+    await until(lambda: _refused_repeats(caplog, "event:EvHeld") == 1)
+
+    def done() -> bool:
+        with contextlib.closing(sqlite3.connect(env.state_path)) as db:
+            return bool(db.execute("SELECT done FROM inbox WHERE event_id='EvHeld'").fetchone()[0])
+
+    # Still answering: were it marked done now, a crash here would lose the answer.
+    assert not await asyncio.to_thread(done)
+    release.set()
+    await settled(env.state_path, "EvHeld")
+    assert len(await env.fake.wait_for("chat.postMessage")) == 1
 
 
 async def test_empty_mention_too_long_and_own_messages(env: Env) -> None:
@@ -654,13 +690,10 @@ def test_manifest_declares_what_the_code_uses() -> None:
 async def test_llm_answers_stream_natively_and_end_as_the_checked_answer(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
-    from tests.fake_llm import FakeLLM
 
-    llm_server = FakeLLM().start()
-    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
-    reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]. See [7]."
-    llm_server.script = [{"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.05}]
-    try:
+    async with llm_env(fake, tmp_path) as (env, llm_server):
+        reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]. See [7]."
+        llm_server.script = [{"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.05}]
         await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
         await fake.wait_for("chat.startStream")
         ts = fake.streamed_ts[0]
@@ -681,26 +714,20 @@ async def test_llm_answers_stream_natively_and_end_as_the_checked_answer(
         await settled(env.state_path, "EvLLM")
         # The inbox noted the stream while it was open: after a crash it is found and finished.
         assert await asyncio.to_thread(env.service.state.reply_ts, "EvLLM") == ts
-    finally:
-        await env.runner.cleanup()
-        llm_server.stop()
 
 
 async def test_llm_answers_fall_back_to_throttled_edits_without_native_streaming(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
-    from tests.fake_llm import FakeLLM
 
     fake.unknown.add("chat.startStream")  # an older workspace: Slack does not know the method
-    llm_server = FakeLLM().start()
-    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
-    reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]."
-    second = "The project will cost about $12 million over three years [1]."
-    llm_server.script = [
-        {"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.25},  # ~3.5 s of tokens
-        {"match": "How much will the ferry project cost?", "reply": second},
-    ]
-    try:
+    async with llm_env(fake, tmp_path) as (env, llm_server):
+        reply = "Deputy mayor Ruth Adeyemi led the campaign for the ferry link to Gull Island [1]."
+        second = "The project will cost about $12 million over three years [1]."
+        llm_server.script = [
+            {"match": "Who led the ferry campaign?", "reply": reply, "token_delay": 0.25},  # ~3.5 s of tokens
+            {"match": "How much will the ferry project cost?", "reply": second},
+        ]
         await env.event(mention("Who led the ferry campaign?", "6000.1"), "EvLLM")
         [placeholder] = await fake.wait_for("chat.postMessage")
         assert placeholder["text"] == "…" and placeholder["thread_ts"] == "6000.1"
@@ -727,6 +754,17 @@ async def test_llm_answers_fall_back_to_throttled_edits_without_native_streaming
         assert all(b - a >= 0.9 for a, b in itertools.pairwise(times)), "about one edit per second"
         assert "[1]" in final["text"] and "Sources" in json.dumps(final["blocks"])
         assert len(fake.calls_to("chat.postMessage")) == 2  # each placeholder became its answer
+
+
+@contextlib.asynccontextmanager
+async def llm_env(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[tuple[Env, Any]]:
+    """The bot in LLM mode against a fresh tests/fake_llm.py server (script it in the block)."""
+    from tests.fake_llm import FakeLLM
+
+    llm_server = FakeLLM().start()
+    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
+    try:
+        yield env, llm_server
     finally:
         await env.runner.cleanup()
         llm_server.stop()
@@ -752,13 +790,10 @@ async def test_llm_failing_mid_stream_leaves_the_offline_answer_not_the_fragment
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     from bot import prompts
-    from tests.fake_llm import FakeLLM
 
-    llm_server = FakeLLM().start()
-    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
-    words = "The campaign for the link was led by Ruth Adeyemi [1]."
-    llm_server.script = [{"reply": words, "token_delay": 0.3, "break_after": 6}]  # ~2 s of tokens
-    try:
+    async with llm_env(fake, tmp_path) as (env, llm_server):
+        words = "The campaign for the link was led by Ruth Adeyemi [1]."
+        llm_server.script = [{"reply": words, "token_delay": 0.3, "break_after": 6}]  # ~2 s of tokens
         await env.event(mention("Who led the ferry campaign?", "6100.1"), "EvBreak")
         await fake.wait_for("chat.startStream")
         final = await _final_update(fake, fake.streamed_ts[0])
@@ -769,9 +804,6 @@ async def test_llm_failing_mid_stream_leaves_the_offline_answer_not_the_fragment
         assert "Ruth Adeyemi" in final["text"] and prompts.load("llm_unavailable").render() in final["text"]
         assert "Sources" in json.dumps(final["blocks"])
         assert fake.calls_to("chat.postMessage") == [] and len(fake.messages) == 1
-    finally:
-        await env.runner.cleanup()
-        llm_server.stop()
 
 
 @pytest.mark.parametrize("left", ["placeholder", "stream", "edited placeholder"])
@@ -783,7 +815,6 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
 
     from bot.slack.app import recover
     from bot.slack.delivery import PLACEHOLDER, tag
-    from tests.fake_llm import FakeLLM
 
     # A process died part-way through an answer: its event is still open in the inbox, and in
     # the thread is its placeholder (tagged with the event, maybe already edited with a few
@@ -802,10 +833,8 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
         fake.messages.append({**message, "text": text, "metadata": tag("EvDead", done=False)})
     dead.close()
 
-    llm_server = FakeLLM().start()
-    llm_server.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
-    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
-    try:
+    async with llm_env(fake, tmp_path) as (env, llm_server):
+        llm_server.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
         assert await recover(build_app(env.settings, env.service), env.service) == 1
         final = await _final_update(fake, "6200.5")
         assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"]
@@ -815,9 +844,6 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
         if left == "stream":
             assert [c["ts"] for c in fake.calls_to("chat.stopStream")] == ["6200.5"]
         await settled(env.state_path, "EvDead")
-    finally:
-        await env.runner.cleanup()
-        llm_server.stop()
 
 
 async def test_thread_replies_off_answers_only_mentions_in_threads(fake: FakeSlack, tmp_path: Path) -> None:

@@ -149,22 +149,8 @@ async def test_context_change_is_kept_and_a_vote_on_an_assistant_answer_is_store
     await env.event(asked("How much will the ferry project cost?", "7200.2", "7200.1"), "EvC2")
     posts = await env.fake.wait_for("chat.postMessage", 2)
     [feedback] = [e for b in posts[1]["blocks"] if b["type"] == "context_actions" for e in b["elements"]]
-    click = {
-        "type": "block_actions",
-        "user": {"id": "U1"},
-        "channel": {"id": "D1"},
-        "team": {"id": "T1"},
-        "response_url": env.fake.response_url("vote"),
-        "trigger_id": "t",
-        "actions": [
-            {
-                "action_id": "feedback",
-                "value": feedback["positive_button"]["value"],
-                "type": "feedback_buttons",
-            }
-        ],
-    }
-    assert await env.form({"payload": json.dumps(click)}) == 200
+    vote = feedback["positive_button"]["value"]
+    assert await env.click("feedback", vote, "vote", channel="D1", kind="feedback_buttons") == 200
     await until(lambda: bool(env.fake.responses))
     [(user, vote, question, answer)] = await asyncio.to_thread(env.service.state.feedback)
     assert (user, vote, question) == ("U1", "up", "How much will the ferry project cost?")
@@ -201,14 +187,11 @@ async def test_an_assistant_question_over_socket_mode_is_answered_once(
 async def test_streamed_llm_answer_in_an_assistant_thread_pings_nobody(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
-    from tests.fake_llm import FakeLLM
-    from tests.test_slack import _final_update, _llm_answerer
+    from tests.test_slack import _final_update, llm_env
 
-    llm_server = FakeLLM().start()
-    env = await _start(fake, tmp_path, _llm_answerer(tmp_path, llm_server))
-    reply = "The notice board said <!channel> and <@U123> must read the flood warning [1]."
-    llm_server.script = [{"reply": reply, "token_delay": 0.02}]
-    try:
+    async with llm_env(fake, tmp_path) as (env, llm_server):
+        reply = "The notice board said <!channel> and <@U123> must read the flood warning [1]."
+        llm_server.script = [{"reply": reply, "token_delay": 0.02}]
         await env.event(asked("What did the notice board say?", "7400.2", "7400.1"), "EvP1")
         await fake.wait_for("chat.startStream")
         final = await _final_update(fake, fake.streamed_ts[0])
@@ -218,6 +201,3 @@ async def test_streamed_llm_answer_in_an_assistant_thread_pings_nobody(
         assert not any(ping in s for s in sent for ping in ("<!channel>", "<@U123>", "<!here>"))
         assert fake.calls_to("chat.startStream")[0]["thread_ts"] == "7400.1"
         assert fake.calls_to("assistant.threads.setStatus")  # status first, then the stream
-    finally:
-        await env.runner.cleanup()
-        llm_server.stop()

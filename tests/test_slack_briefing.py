@@ -79,16 +79,7 @@ async def test_a_briefing_cut_to_slacks_limits_offers_the_rest(env: Env) -> None
     buttons = {e["action_id"]: e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
     assert buttons["show_more"] == answer_id
     assert "<!channel>" not in json.dumps(blocks)  # a headline pings nobody
-    click = {
-        "type": "block_actions",
-        "user": {"id": "U1"},
-        "channel": {"id": "C1"},
-        "team": {"id": "T1"},
-        "response_url": env.fake.response_url("more"),
-        "trigger_id": "t",
-        "actions": [{"action_id": "show_more", "value": answer_id, "type": "button"}],
-    }
-    assert await env.form({"payload": json.dumps(click)}) == 200
+    assert await env.click("show_more", answer_id, "more") == 200
     await until(lambda: bool(env.fake.responses))
     [more] = env.fake.responses
     assert more["response_type"] == "ephemeral"

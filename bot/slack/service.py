@@ -161,13 +161,16 @@ class SlackService:
         self, client: Any, user: str, text: str, place: Place, keys: tuple[str, ...], event_id: str = ""
     ) -> None:
         """Answer one question event in its thread (or DM), exactly once per event key."""
+        if not self.gate.allowed(place.channel):
+            log.info("ignoring a question in %s: not in SLACK_ALLOWED_CHANNELS", place.channel)
+            await asyncio.to_thread(self.state.finish, event_id)
+            return
+        if not await asyncio.to_thread(self.state.claim, *keys, event=event_id):
+            # Not finished here: the delivery that claimed it marks it done once it has answered
+            # (a repeat marking it early would let a crash in between lose the answer).
+            log.info("already handled %s; not answering again", keys)
+            return
         try:
-            if not self.gate.allowed(place.channel):
-                log.info("ignoring a question in %s: not in SLACK_ALLOWED_CHANNELS", place.channel)
-                return
-            if not await asyncio.to_thread(self.state.claim, *keys, event=event_id):
-                log.info("already handled %s; not answering again", keys)
-                return
             await self._answer(client, user, text, place, event_id)
         finally:
             await asyncio.to_thread(self.state.finish, event_id)
