@@ -204,7 +204,10 @@ class Briefer:
         if request.kind == "summary":
             return prompts.load("briefing_summary").render(title=shown[0].first.title or shown[0].id)
         if request.kind != "latest":
-            return prompts.load("briefing_about").render(topic=request.topic)
+            dated = any(a.first.published_at for a in shown)
+            return prompts.load("briefing_about").render(
+                topic=request.topic, order=", newest first" if dated else ""
+            )
         newest = shown[0].first.published_at
         if not newest:
             return prompts.load("briefing_latest_undated").render(topic=request.topic)
