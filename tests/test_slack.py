@@ -806,7 +806,7 @@ async def test_llm_failing_mid_stream_leaves_the_offline_answer_not_the_fragment
         assert fake.calls_to("chat.postMessage") == [] and len(fake.messages) == 1
 
 
-@pytest.mark.parametrize("left", ["placeholder", "stream", "edited placeholder"])
+@pytest.mark.parametrize("left", ["placeholder", "stream", "edited placeholder", "stream not yet noted"])
 async def test_llm_mode_recovery_finishes_what_a_crash_left(
     fake: FakeSlack, tmp_path: Path, left: str
 ) -> None:
@@ -814,7 +814,7 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
     import socket as socket_
 
     from bot.slack.app import recover
-    from bot.slack.delivery import PLACEHOLDER, tag
+    from bot.slack.delivery import PENDING, PLACEHOLDER, tag
 
     # A process died part-way through an answer: its event is still open in the inbox, and in
     # the thread is its placeholder (tagged with the event, maybe already edited with a few
@@ -825,9 +825,18 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
     dead.receive("EvDead", body)
     assert dead.claim("event:EvDead", "msg:C1:6200.1", event="EvDead")
     message = {"channel": "C1", "ts": "6200.5", "thread_ts": "6200.1", "text": PLACEHOLDER}
-    if left == "stream":
-        dead.note_reply("EvDead", "6200.5")
+    if left.startswith("stream"):
+        # Noted, or killed between Slack creating the stream and the note: only "pending" is
+        # in the inbox. Another event's stream in the same thread is not taken for it.
+        dead.note_reply("EvDead", "6200.5" if left == "stream" else PENDING)
         fake.messages.append({**message, "text": "Deputy may", "metadata": None, "streaming": True})
+        other = callback("EvOther", mention("How much will it cost?", "6200.6", thread_ts="6200.1"))
+        dead.receive("EvOther", other)
+        dead.note_reply("EvOther", "6200.7")
+        dead.finish("EvOther")
+        fake.messages.append(
+            {**message, "ts": "6200.7", "text": "It will", "metadata": None, "streaming": True}
+        )
     else:
         text = PLACEHOLDER if left == "placeholder" else "Deputy may …"
         fake.messages.append({**message, "text": text, "metadata": tag("EvDead", done=False)})
@@ -840,8 +849,9 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
         assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"]
         # The old message was finished, not duplicated.
         assert fake.calls_to("chat.postMessage") == [] and fake.calls_to("chat.startStream") == []
-        assert len(fake.messages) == 1 and fake.messages[0]["metadata"]["event_payload"]["done"] is True
-        if left == "stream":
+        assert fake.messages[0]["metadata"]["event_payload"]["done"] is True
+        assert len(fake.messages) == (2 if left.startswith("stream") else 1)
+        if left.startswith("stream"):
             assert [c["ts"] for c in fake.calls_to("chat.stopStream")] == ["6200.5"]
         await settled(env.state_path, "EvDead")
 

@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 # Streaming edits go out at most this often (chat.update is rate limited per channel).
 STREAM_UPDATE_S = 1.0
 PLACEHOLDER = "…"  # the first text of a streamed answer
+# Noted in the inbox before a native stream starts: a crash between Slack creating the stream
+# and the bot noting its ts still leaves a trace to find the stream by.
+PENDING = "pending"
 # The metadata type on every answer, so after a crash the bot can see in Slack whether its
 # reply went out before it died (and never posts it twice).
 METADATA_TYPE = "newsbot_answer"
@@ -132,12 +135,13 @@ async def stream(
     """An LLM answer as it is written: streamed natively where Slack offers it, else a
     placeholder edited at most once per STREAM_UPDATE_S. Either way the message ends as the
     checked reply with its sources, tagged with the event. `ts` is a message a crashed run left
-    (placeholder or stream): it is finished, never duplicated. `on_stream` hears a new stream's
-    ts as soon as it exists."""
+    (placeholder or stream): it is finished, never duplicated. `on_stream` hears PENDING before a
+    native stream may start, and the stream's ts as soon as it exists."""
     tokens = Tokens()
     task = asyncio.ensure_future(make_reply(tokens.put))
     unsent = ""
     if ts is None and streaming.possible(place):
+        await on_stream(PENDING)  # while the LLM is still reading: costs the first token nothing
         ts, unsent = await _native(client, place, tokens, task, streaming, on_stream)
     # Partial text is the stream's (or the placeholder's) so far; a broken stream keeps its ts.
     if ts is None and not task.done():

@@ -179,8 +179,9 @@ class SlackService:
     async def _answer(self, client: Any, user: str, text: str, place: Place, event_id: str) -> None:
         earlier = None
         if event_id in self._recovering:
-            stream_ts = await asyncio.to_thread(self.state.reply_ts, event_id)
-            earlier = await earlier_reply(client, place, event_id, stream_ts)
+            noted = await asyncio.to_thread(self.state.reply_ts, event_id)
+            others = await asyncio.to_thread(self.state.noted_replies, event_id)
+            earlier = await earlier_reply(client, place, event_id, noted, others)
             if earlier is not None and earlier.done:
                 log.warning(
                     "event %s was answered before the restart (ts %s); not again", event_id, earlier.ts
@@ -194,7 +195,8 @@ class SlackService:
                 return self.reply_to(user, text, place.channel, history, on_token=on_token)
 
             async def note_stream(ts: str) -> None:
-                log.info("streaming the answer to %s into %s", event_id, ts)
+                if ts != delivery.PENDING:
+                    log.info("streaming the answer to %s into %s", event_id, ts)
                 await asyncio.to_thread(self.state.note_reply, event_id, ts)
 
             if self.answerer.mode == "llm" or earlier is not None:

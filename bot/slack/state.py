@@ -125,6 +125,15 @@ class SlackState:
             row = self._db.execute("SELECT reply_ts FROM inbox WHERE event_id=?", (event_id,)).fetchone()
         return str(row[0]) if row else ""
 
+    def noted_replies(self, except_event: str) -> frozenset[str]:
+        """The messages other events noted as theirs (see `note_reply`)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT reply_ts FROM inbox WHERE event_id != ? AND reply_ts != ''",
+                (except_event,),
+            ).fetchall()
+        return frozenset(str(r[0]) for r in rows)
+
     def orphans(self) -> list[tuple[str, dict[str, Any]]]:
         """Unfinished events whose owner died; each is handed to this process, claims released,
         to be answered again. Older ones are closed unanswered (and logged)."""
