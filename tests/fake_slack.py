@@ -157,7 +157,13 @@ class FakeSlack:
             mine = [m for m in mine if not m["thread_ts"] and float(m["ts"]) > float(args.get("oldest", 0))]
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         return [
-            {"type": "message", "ts": m["ts"], "text": m["text"], "bot_id": "BBOT"}
+            {
+                "type": "message",
+                "ts": m["ts"],
+                "text": m["text"],
+                "user": m.get("user", BOT_USER),
+                "bot_id": m.get("bot_id", "BBOT"),
+            }
             | ({"metadata": m["metadata"]} if with_metadata and m["metadata"] else {})
             for m in mine
         ]

@@ -837,6 +837,9 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
         fake.messages.append(
             {**message, "ts": "6200.7", "text": "It will", "metadata": None, "streaming": True}
         )
+        # Nor is another app's reply in the thread.
+        other_app = {"text": "Hi", "metadata": None, "user": "U9", "bot_id": "B9"}
+        fake.messages.append({**message, "ts": "6200.8", **other_app})
     else:
         text = PLACEHOLDER if left == "placeholder" else "Deputy may …"
         fake.messages.append({**message, "text": text, "metadata": tag("EvDead", done=False)})
@@ -844,13 +847,14 @@ async def test_llm_mode_recovery_finishes_what_a_crash_left(
 
     async with llm_env(fake, tmp_path) as (env, llm_server):
         llm_server.script = [{"reply": "Deputy mayor Ruth Adeyemi led the campaign [1]."}]
+        env.service.bot_user = BOT_USER  # as `serve` learns it from auth.test
         assert await recover(build_app(env.settings, env.service), env.service) == 1
         final = await _final_update(fake, "6200.5")
         assert "Ruth Adeyemi" in final["text"] and "[1]" in final["text"]
         # The old message was finished, not duplicated.
         assert fake.calls_to("chat.postMessage") == [] and fake.calls_to("chat.startStream") == []
         assert fake.messages[0]["metadata"]["event_payload"]["done"] is True
-        assert len(fake.messages) == (2 if left.startswith("stream") else 1)
+        assert len(fake.messages) == (3 if left.startswith("stream") else 1)
         if left.startswith("stream"):
             assert [c["ts"] for c in fake.calls_to("chat.stopStream")] == ["6200.5"]
         await settled(env.state_path, "EvDead")

@@ -112,7 +112,7 @@ async def check_token(app: AsyncApp) -> str:
 
 async def serve(settings: Settings, service: SlackService, *, http: bool, port: int) -> None:
     app = build_app(settings, service)
-    bot_user = await check_token(app)
+    bot_user = service.bot_user = await check_token(app)
     await recover(app, service)
     service.warm()
     if http:

@@ -19,12 +19,18 @@ class Earlier:
 
 
 async def earlier_reply(
-    client: Any, place: Place, event_id: str, noted: str = "", others: frozenset[str] = frozenset()
+    client: Any,
+    place: Place,
+    event_id: str,
+    noted: str = "",
+    others: frozenset[str] = frozenset(),
+    bot_user: str = "",
 ) -> Earlier | None:
     """Our reply to `event_id`, if the bot died after posting (part of) it. `noted` is what the
     inbox noted for the event: a stream's ts (a stream has no metadata until it is finished),
-    or PENDING if the bot was about to start one. Then the one untagged message of ours in the
-    thread after the question, that no other event noted (`others`), is that stream."""
+    or PENDING if the bot was about to start one. Then the one untagged message of ours
+    (`bot_user`'s) in the thread after the question, that no other event noted (`others`), is
+    that stream."""
     messages = await _conversation(client, place)
     for message in messages or []:
         payload = _payload(message)
@@ -35,6 +41,7 @@ async def earlier_reply(
             m
             for m in messages or []
             if m.get("bot_id")
+            and (not bot_user or m.get("user") == bot_user)
             and _payload(m) is None
             and float(m["ts"]) > float(place.message_ts)
             and m["ts"] not in others

@@ -60,6 +60,7 @@ class SlackService:
         self._suggesting: asyncio.Lock | None = None
         self._warming: asyncio.Future[list[Suggestion]] | None = None
         self.streaming = streaming or Streaming()
+        self.bot_user = ""  # our own user id in Slack (auth.test), once known
         # Answers get threads of their own: an LLM answer holds one for seconds, and must never
         # queue the state file's quick calls (claims, stream notes) behind it.
         self._answering = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
@@ -181,7 +182,7 @@ class SlackService:
         if event_id in self._recovering:
             noted = await asyncio.to_thread(self.state.reply_ts, event_id)
             others = await asyncio.to_thread(self.state.noted_replies, event_id)
-            earlier = await earlier_reply(client, place, event_id, noted, others)
+            earlier = await earlier_reply(client, place, event_id, noted, others, self.bot_user)
             if earlier is not None and earlier.done:
                 log.warning(
                     "event %s was answered before the restart (ts %s); not again", event_id, earlier.ts
