@@ -83,6 +83,9 @@ async def test_bot_killed_mid_answer_answers_every_acknowledged_event_exactly_on
     async with aiohttp.ClientSession() as session:
         for _, body in events:
             assert await _send(session, bot, body) == 200  # acknowledged: Slack will not resend
+            # Staggered: the bot answers many at once, so without it all twelve would finish
+            # together; this way the last few are still being answered (0.5 s each) at the kill.
+            await asyncio.sleep(0.15)
         await fake.wait_for("chat.postMessage", 3, timeout=30)
         bot.kill()
         before = len(fake.messages)
