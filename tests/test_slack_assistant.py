@@ -184,6 +184,12 @@ async def test_an_assistant_question_over_socket_mode_is_answered_once(
         await env.runner.cleanup()
 
 
+async def test_a_thread_title_never_carries_a_ping(env: Env) -> None:
+    await env.event(asked("<!channel> <@U7> Who led the ferry campaign?", "7500.2", "7500.1"), "EvT1")
+    [title] = await env.fake.wait_for("assistant.threads.setTitle")
+    assert title["title"] == "Who led the ferry campaign?"
+
+
 async def test_streamed_llm_answer_in_an_assistant_thread_pings_nobody(
     fake: FakeSlack, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from bot import prompts
 from bot.answer import Answer, Answerer
 from bot.errors import explain
+from bot.question import BadQuestion, clean_question
 from bot.slack import delivery
 from bot.slack.blocks import answer_blocks, escape, fallback_text
 from bot.slack.delivery import Place, Reply, Streaming
@@ -189,7 +190,7 @@ class SlackService:
                 )
                 return
         history = await asyncio.to_thread(self.state.history, place.channel, place.history_key)
-        await self._working(client, place, first=not history, question=strip_mentions(text))
+        await self._working(client, place, first=not history, question=text)
         try:
 
             def make_reply(on_token: Callable[[str], None] | None = None) -> Awaitable[Reply]:
@@ -234,9 +235,18 @@ class SlackService:
                 thread_ts=place.thread,
                 status=prompts.load("slack_assistant_status").render(),
             )
-            if first and question:
+            title = _title(question)
+            if first and title:
                 await client.assistant_threads_setTitle(
-                    channel_id=place.channel, thread_ts=place.thread, title=prompts.clip(question, 80)
+                    channel_id=place.channel, thread_ts=place.thread, title=title
                 )
         except Exception:  # a courtesy, like 👀: never let it block the answer
             log.debug("setting the assistant status in %s failed", place.channel, exc_info=True)
+
+
+def _title(text: str) -> str:
+    """A thread title from the question: Slack markup (pings, mentions) dropped, kept short."""
+    try:
+        return prompts.clip(clean_question(text), 80)
+    except BadQuestion:
+        return ""
