@@ -125,6 +125,7 @@ class _Lexical:
         self._near: tuple[list[str], dict[str, set[str]]] | None = None  # built on first unseen term
         self._resolved: dict[str, str] = {}
         self._by_article: dict[str, list[int]] | None = None
+        self._titles: dict[str, str] | None = None
         self.bm25 = bm25s.BM25()
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
@@ -164,6 +165,15 @@ class _Lexical:
                 positions.sort(key=lambda i: int(self.metas[i]["start"]))
             self._by_article = groups
         return self._by_article
+
+    def titles(self) -> dict[str, str]:
+        """Each article by its headline's words (built once per snapshot)."""
+        if self._titles is None:
+            self._titles = {
+                _words(str(self.metas[positions[0]].get("title", ""))): article
+                for article, positions in self.by_article().items()
+            }
+        return self._titles
 
     def count(self, term: str) -> int:
         """How many chunks use the term (0: no indexed article does)."""
@@ -342,14 +352,8 @@ class Searcher:
 
     def titled(self, title: str) -> str | None:
         """The article whose headline is `title` (ignoring case and punctuation), if one is."""
-        wanted = " ".join(re.findall(r"\w+", title.lower()))
         with self.store.guard():
-            lexical = self.lexical()
-            for article, positions in lexical.by_article().items():
-                got = str(lexical.metas[positions[0]].get("title", ""))
-                if " ".join(re.findall(r"\w+", got.lower())) == wanted:
-                    return article
-        return None
+            return self.lexical().titles().get(_words(title))
 
     def article_passages(self, articles: Sequence[str]) -> dict[str, list[Passage]]:
         """Every chunk of each article, in the article's order (score 0: nothing was asked)."""
@@ -430,6 +434,11 @@ def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
             for i in range(len(t)):
                 deletes.setdefault(t[:i] + t[i + 1 :], set()).add(t)
     return sorted(df), deletes
+
+
+def _words(text: str) -> str:
+    """Lowercased words only: "Ad sales boost Time-Warner profit!" ~ "ad sales boost time warner profit"."""
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:
