@@ -3,7 +3,7 @@ first five, for each fusion weight, on the SQuAD 2.0 development articles and th
 (both indexed by benchmarks/train_answer_model.py). Chooses nothing; prints and writes
 benchmarks/results/bench_retrieval.json, from which index/search.py's weights were read.
 
-    .venv/bin/python benchmarks/bench_retrieval.py [--bm25 0.45,0.6] [--sentence 0,0.3,0.5,0.7]
+    .venv/bin/python benchmarks/bench_retrieval.py [--bm25 0.45,0.6] [--sentence 0,0.3,0.5,0.7] [--soft 0,0.3]
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bm25", default="0.45,0.6,0.75")
     parser.add_argument("--sentence", default="0,0.3,0.5,0.7")
+    parser.add_argument("--soft", default="0,0.3", help="weights of soft coverage (index/search.py)")
     args = parser.parse_args()
     rows = []
     for name, items, searcher in squad_dev_searchers("ret"):
         for bm25 in (float(x) for x in args.bm25.split(",")):
-            for sentence in (float(x) for x in args.sentence.split(",")):
-                searcher.bm25_weight, searcher.sentence_weight = bm25, sentence
+            for sentence, soft in (
+                (float(x), float(y)) for x in args.sentence.split(",") for y in args.soft.split(",")
+            ):
+                searcher.bm25_weight, searcher.sentence_weight, searcher.soft_weight = bm25, sentence, soft
                 hit1 = hit5 = 0
                 for item in items:
                     assert item.gold is not None
@@ -46,6 +49,7 @@ def main() -> int:
                     "copy": name,
                     "bm25_weight": bm25,
                     "sentence_weight": sentence,
+                    "soft_weight": soft,
                     "hit@1": round(hit1 / len(items), 3),
                     "hit@5": round(hit5 / len(items), 3),
                 }

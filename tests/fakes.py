@@ -51,6 +51,12 @@ class HashEmbedder:
             out.append(TokenStates(vectors, starts, ends))
         return out
 
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """Like its token states: a word is near itself and nothing else."""
+        return np.array([self.token_states([w])[0].vectors[0] for w in words], dtype=np.float32).reshape(
+            -1, _TOKEN_DIM
+        )
+
 
 class OtherHashEmbedder(HashEmbedder):
     """Same vectors under another model name: for the embedder-mismatch checks."""
