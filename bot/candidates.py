@@ -109,6 +109,26 @@ _DEMONYM = re.compile(
     r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
+# The times a text pins itself to: years and month names (capitalised: "may" is a verb).
+_TIME_MARK = re.compile(
+    r"\b(?:1[5-9]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b"
+)
+
+
+# A synonym spinner reads the month "May" as the verb and writes "In Could, ..." or "Since Might
+# 1": a capitalised modal after a word of time is that month (a verb there would be lower-case).
+_SPUN_MAY = re.compile(
+    r"\b(?i:in|since|by|until|from|before|after|during|early|late|mid|of)\s+(?:Could|Might)\b"
+)
+
+
+def time_marks(text: str) -> frozenset[str]:
+    """The years and months `text` names ("in May", "in 2015"), lower-cased."""
+    marks = {m.group().lower() for m in _TIME_MARK.finditer(text)}
+    return frozenset(marks | {"may"} if _SPUN_MAY.search(text) else marks)
+
+
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
 
 
@@ -181,20 +201,26 @@ def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> 
         if kind == "place" and not group and not directions:
             continue
         text = m.group(group)
+        start = m.start(group)
         if kind == "person":
+            head = text.split(maxsplit=1)
+            if len(head) == 2 and head[0].lower() in _SENTENCE_STARTERS:
+                # "However Rohullah Ahmadzai": capitalised only because it starts the sentence.
+                start += text.index(head[1], len(head[0]))
+                text = head[1]
             titled = _LEADING_TITLE.match(text)
             if titled:  # "President Ashraf Ghani" -> "Ashraf Ghani"
                 text = text[titled.end() :]
                 if not text or (len(text.split()) < 2 and not text[0].isupper()):
                     continue
                 if text.lower() not in asked:
-                    yield m.start() + titled.end(), m.end()
+                    yield start + titled.end(), m.end()
                 continue
             if (_NOT_NAMES.match(text) and len(text.split()) < 3) or _DATE_WORD.search(text):
                 continue  # "The Taliban", "Afghanistan Sunday"
         if text.lower() in asked:
             continue
-        yield m.start(group), m.end(group)
+        yield start, m.end(group)
 
 
 def find_role(sentence: str, name: str) -> tuple[int, int] | None:

@@ -5,7 +5,9 @@ Each sentence gets a few measured signals, none of which decides anything alone:
 - how much of the question's weighted terms it holds, exactly (lemmas) and softly: a question
   word with no exact match counts by its nearest word in the sentence, by word-vector cosine,
   so "defense" finds "protection" in a synonym-spun article;
-- the heaviest question term it has no counterpart for;
+- the heaviest question term it has no counterpart for, and the question's names it lacks
+  (names match exactly and as names: the month "May" is not the verb "may");
+- whether it is pinned to another time than the question ("in 2015" against "in May");
 - its passage's retrieval score and rank;
 - whether it holds the kind of thing asked for (a name, a date, a role, a reason...).
 The ranker model (`bot/answer_model.py`) turns these into one score per sentence.
@@ -20,21 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.candidates import find_candidate
+from bot.candidates import find_candidate, time_marks
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import STOPWORDS, Passage, Searcher
+from index.search import STOPWORDS, WORD_HIGH, WORD_LOW, Passage, QueryTerm, Searcher
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
 # match), by cosine of MiniLM's contextual token states (late interaction, as in ColBERT). On the
 # seed article, words the article paraphrases find 0.5-0.9 ("country" -> "nation" 0.65, "defend"
 # -> "protection" 0.53), words it never speaks of 0.2-0.45 ("budget" 0.23, "mayor" 0.45).
 SOFT_LOW, SOFT_HIGH = 0.4, 0.7
-# Without token states (embedders other than the local BERT ones), context-free word vectors:
-# synonyms mostly 0.25-0.65, unrelated words -0.1-0.15.
-WORD_LOW, WORD_HIGH = 0.15, 0.5
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _WH = frozenset("what which who whom whose when where why how".split())
+_SHAPE_WORDS = QUESTION_WORDS | _WH  # words that shape a question, not what it is about
 
 # The features each sentence gets, in the order the ranker model expects them.
 SENTENCE_FEATURES = (
@@ -53,6 +53,8 @@ SENTENCE_FEATURES = (
     "lacks_candidate",
     "polarity_mismatch",
     "names_missing",
+    "sentence_names_missing",
+    "time_conflict",
     "length",
     "neighbour_cos",
     "neighbour_soft",
@@ -60,14 +62,7 @@ SENTENCE_FEATURES = (
 )
 
 
-@dataclass(frozen=True)
-class Term:
-    stem: str  # as the index analyses words
-    word: str  # as the question wrote it, for its word vector
-    weight: float  # 1 + idf in the current corpus
-    seen: bool  # some indexed article uses it
-    name: bool = False  # a proper name or a number: it must match exactly, never by synonym
-    span: tuple[int, int] = (0, 0)  # where the question says it
+Term = QueryTerm  # a question's content word, its weight, and whether it is a name
 
 
 @dataclass
@@ -95,6 +90,8 @@ class Sentences:
 
     words: list[list[str]]  # lower-case content words per sentence
     stems: list[set[str]]
+    names: list[set[str]]  # stems of the words written capitalised or as numbers
+    times: list[frozenset[str]]  # the years and months each sentence names
     vectors: np.ndarray  # the passage's sentence vectors, one row per sentence
 
 
@@ -106,23 +103,7 @@ class EvidenceScorer:
 
     def terms(self, text: str) -> list[Term]:
         """The question's content terms with their weights, one per distinct stem."""
-        vocabulary = self.searcher.vocabulary()
-        out: dict[str, Term] = {}
-        for m in _WORD.finditer(text):
-            word = m.group().lower()
-            if word in STOPWORDS or word in QUESTION_WORDS or word in _WH:
-                continue
-            stems = self.searcher.terms(word)
-            if not stems:
-                continue
-            stem = vocabulary.resolve(stems[0])
-            if stem not in out:
-                # Capitalised inside the question, or a number: a name, a year, an amount.
-                name = (m.group()[0].isupper() and m.start() > 0) or word[0].isdigit()
-                out[stem] = Term(
-                    stem, word, 1.0 + vocabulary.idf(stem), vocabulary.count(stem) > 0, name, m.span()
-                )
-        return list(out.values())
+        return self.searcher.question_terms(text, skip=_SHAPE_WORDS)
 
     def score(
         self, question: Question, terms: list[Term], passages: list[Passage], extra: list[Term] | None = None
@@ -137,13 +118,11 @@ class EvidenceScorer:
         focus = next((k for k, t in enumerate(terms) if question.focus and t.word == question.focus), None)
         names_total = sum(t.weight for t in names) or 1.0
         qvec = self.searcher.question_vector(question.text)
+        asked_times = time_marks(question.text)
         states = self.searcher.token_states([question.text, *(p.text for p in passages)])
-        if states is not None:
-            pieces = _term_pieces(terms, states[0])  # earlier turns' terms match only exactly
-            qwords = None
-        else:
-            pieces = None
-            qwords = self.searcher.word_vectors([t.word for t in all_terms]) if all_terms else None
+        pieces = _term_pieces(terms, states[0]) if states is not None else None
+        # Earlier turns' terms match only exactly.
+        qwords = self.searcher.word_vectors([t.word for t in terms]) if terms else None
         out: list[Evidence] = []
         for rank, p in enumerate(passages):
             sentences = self._sentences(p)
@@ -152,18 +131,27 @@ class EvidenceScorer:
                 passage_states = states[rank + 1]
                 sims = pieces.vectors @ passage_states.vectors.astype(np.float32).T
             title_stems = set(self.searcher.terms(p.title))
-            passage_stems = title_stems.union(*sentences.stems)
+            passage_names = title_stems.union(*sentences.names)
             # Names and numbers of the question that the passage never uses ("Hastings" asked,
             # "Sicily" told): paraphrase cannot explain those away.
-            names_missing = sum(t.weight for t in names if t.stem not in passage_stems) / names_total
+            names_missing = sum(t.weight for t in names if t.stem not in passage_names) / names_total
             passage_best = np.zeros(len(all_terms), dtype=np.float32)
             found: list[Evidence] = []
             for i, (s, e) in enumerate(p.sentences):
+                exact = np.array(
+                    [t.stem in (sentences.names[i] if t.name else sentences.stems[i]) for t in all_terms],
+                    dtype=np.float32,
+                )
+                # A term counts by its nearest counterpart, in context (token states) or out of
+                # it (word vectors): each finds synonyms the other misses ("worsening" ->
+                # "deteriorating" 0.22 in context, 0.34 as words).
+                matches = exact.copy()
+                matches[: len(terms)] = self._matches(terms, qwords, sentences.words[i], exact[: len(terms)])
                 if sims is not None and pieces is not None:
                     inside = (states[rank + 1].starts >= s) & (states[rank + 1].starts < e)  # type: ignore[index]
-                    matches = _late_interaction(all_terms, pieces, sims[:, inside], sentences.stems[i])
-                else:
-                    matches = self._matches(all_terms, qwords, sentences.words[i], sentences.stems[i])
+                    matches = np.maximum(
+                        matches, _late_interaction(all_terms, pieces, sims[:, inside], exact)
+                    )
                 passage_best = np.maximum(passage_best, matches)
                 text = p.text[s:e]
                 anchors = _anchors(text, sentences.words[i], matches, all_terms, self.searcher)
@@ -179,7 +167,8 @@ class EvidenceScorer:
                 )
                 if focus is not None and matches[focus] < 0.5:
                     candidate = None  # "20 of the elite forces" holds no number of civilians
-                lexical = sum(t.weight for t in all_terms if t.stem in sentences.stems[i]) / total
+                lexical = float(exact @ weights) / total
+                times = sentences.times[i]
                 soft = float(matches @ weights) / total
                 missing = float(((1.0 - matches) * weights).max()) / total if all_terms else 0.0
                 found.append(
@@ -204,6 +193,12 @@ class EvidenceScorer:
                             # The question asks about what did not happen; the sentence says nothing of it.
                             "polarity_mismatch": float(question.negated and not NEGATION.search(text)),
                             "names_missing": names_missing,
+                            "sentence_names_missing": sum(
+                                t.weight for t, m in zip(terms, matches, strict=False) if t.name and m < 1.0
+                            )
+                            / names_total,
+                            # "...in May?" against a sentence about 2015: another time, another event.
+                            "time_conflict": float(bool(asked_times and times and not asked_times & times)),
                             "length": math.log1p(len(text)),
                         },
                     )
@@ -225,9 +220,9 @@ class EvidenceScorer:
         return out
 
     def _matches(
-        self, terms: list[Term], qwords: np.ndarray | None, words: list[str], stems: set[str]
+        self, terms: list[Term], qwords: np.ndarray | None, words: list[str], exact: np.ndarray
     ) -> np.ndarray:
-        matches = np.array([1.0 if t.stem in stems else 0.0 for t in terms], dtype=np.float32)
+        matches = exact.copy()
         if qwords is None or not words or matches.all():
             return matches
         cosines = qwords @ self.searcher.word_vectors(words).T
@@ -245,10 +240,17 @@ class EvidenceScorer:
             list(dict.fromkeys(w for w in _WORD.findall(t.lower()) if w not in STOPWORDS)) for t in texts
         ]
         stems = [set(self.searcher.terms(t)) for t in texts]
+        names = [
+            {s for w in _WORD.findall(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
+            for t in texts
+        ]
         vectors = p.sentence_vectors
         if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
             vectors = self.searcher.embedder.embed(texts)
-        entry = Sentences(words, stems, vectors)
+        times = [time_marks(t) for t in texts]
+        for named, marks in zip(names, times, strict=True):
+            named.update(s for month in marks if not month.isdigit() for s in self.searcher.terms(month))
+        entry = Sentences(words, stems, names, times, vectors)
         self._cache[p.id] = entry
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -270,10 +272,10 @@ def _term_pieces(terms: list[Term], question: TokenStates) -> _Pieces:
     return _Pieces(question.vectors[rows].astype(np.float32), np.array(owner, dtype=np.int32))
 
 
-def _late_interaction(terms: list[Term], pieces: _Pieces, sims: np.ndarray, stems: set[str]) -> np.ndarray:
+def _late_interaction(terms: list[Term], pieces: _Pieces, sims: np.ndarray, exact: np.ndarray) -> np.ndarray:
     """Per term: 1 for an exact match; else how close its best counterpart among the sentence's
     tokens comes (each word piece's best match, averaged over the word's pieces)."""
-    matches = np.array([1.0 if t.stem in stems else 0.0 for t in terms], dtype=np.float32)
+    matches = exact.copy()
     if sims.shape[1] == 0 or len(pieces.owner) == 0:
         return matches
     best = sims.max(axis=1)

@@ -5,6 +5,7 @@
   lacks the name, date or place a question asks for, preferably one that holds it.
 - A list question ("which provincial capitals...") quotes every well-ranked sentence that names
   a further item, up to MAX_LIST_SENTENCES.
+- Never a further sentence from a passage missing names of the question that the chosen one has.
 - Sentences of one passage keep the article's order.
 """
 
@@ -25,6 +26,10 @@ from index.passage import Passage
 # 6 points more often than the best sentence alone (1.0: 1.24 and 4 points; 2.0: 1.44 and 7).
 SECOND_MARGIN = 1.5
 LIST_MARGIN = 4.0
+# A list item is also quoted, however far below a very sure first item, while the ranker gives it
+# at least 12% of holding an answer (log-odds -2): "Which provincial capitals..." has a lead that
+# says "two provincial capitals" and scores far above the sentences that name them.
+LIST_FLOOR = -2.0
 MAX_SENTENCES = 2
 MAX_LIST_SENTENCES = 5
 
@@ -36,13 +41,19 @@ def choose(question: Question, evidence: Sequence[Evidence]) -> Evidence:
 
 
 def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen: Evidence) -> list[Evidence]:
-    ranked = [ev for ev in sorted(evidence, key=lambda ev: -ev.score) if ev.text != chosen.text]
+    # Never a sentence from a passage that lacks names of the question the chosen one has: "the
+    # mayor" of another article's city does not complete an answer about Kabul.
+    ranked = [
+        ev
+        for ev in sorted(evidence, key=lambda ev: -ev.score)
+        if ev.text != chosen.text and ev.features["names_missing"] <= chosen.features["names_missing"]
+    ]
     picked = [chosen]
     if question.is_list:
         # Every well-ranked sentence that names an item not yet quoted.
         seen = set(_items(question, chosen))
         for ev in ranked:
-            if len(picked) >= MAX_LIST_SENTENCES or ev.score < chosen.score - LIST_MARGIN:
+            if len(picked) >= MAX_LIST_SENTENCES or ev.score < min(chosen.score - LIST_MARGIN, LIST_FLOOR):
                 break
             items = set(_items(question, ev))
             if (items - seen if question.typed else items) and all(ev.text != p.text for p in picked):
@@ -52,7 +63,15 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
     close = [ev for ev in ranked if ev.score >= chosen.score - SECOND_MARGIN]
     if question.typed and chosen.candidate is None:
         # The best match lacks the name or date asked for: quote the nearest one that has it.
-        close = [ev for ev in close if ev.candidate is not None] or close
+        holding = [ev for ev in close if ev.candidate is not None]
+        if not holding and question.focus:
+            # It speaks of the asked-about holder without naming them ("a defence ministry
+            # spokesman said..."): a sentence that names one (of that very role: candidates must
+            # match the focus) may score lower, within the list margin.
+            holding = [
+                ev for ev in ranked if ev.candidate is not None and ev.score >= chosen.score - LIST_MARGIN
+            ]
+        close = holding or close
     picked += close[: MAX_SENTENCES - 1]
     if question.typed and len(picked) > 1 and picked[-1].candidate is None:
         # The second sentence matches but lacks the asked-for thing: its neighbour in the same

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
+from bot.question import Question
 from bot.settings import Settings
 from index.embedding import make_embedder
 from index.indexer import Index
@@ -178,3 +180,67 @@ def test_the_example_question_users_are_shown_is_answered_by_the_seed(seed: Extr
     assert EXAMPLE_QUESTION in prompts.load("slack_usage").render()
     answer = seed.answer(EXAMPLE_QUESTION)
     assert answer.found and any("deputy of Faryab" in h for h in highlighted(answer)), answer.text
+
+
+def test_a_month_asked_is_matched_as_a_month_not_as_the_verb(seed: ExtractiveAnswerer) -> None:
+    """ "...in May?" matches the spun "In Could," (a month the spinner took for the verb), not
+    "there may be panic"; a sentence about 2015 is pinned to another time."""
+    question = "Which city did Taliban forces enter in May?"
+    parsed = Question.parse(question)
+    terms = seed.scorer.terms(question)
+    may = next(k for k, t in enumerate(terms) if t.word == "may")
+    evidence = seed.scorer.score(parsed, terms, seed.searcher.search(question, 50))
+
+    def sentence(start: str) -> Evidence:
+        return next(ev for ev in evidence if ev.text.lstrip("“").startswith(start))
+
+    assert sentence("In Could, Taliban forces entered Lashkar Gah").matches[may] == 1.0
+    assert sentence("The Taliban have appeared within the alleys").matches[may] == 0.0
+    assert sentence("Kunduz was briefly taken").features["time_conflict"] == 1.0
+    assert sentence("In Could, Taliban forces entered Lashkar Gah").features["time_conflict"] == 0.0
+
+
+def _seed_among(tmp_path: Path, seed: ExtractiveAnswerer, others: dict[str, str]) -> ExtractiveAnswerer:
+    articles, data = tmp_path / "articles", tmp_path / "data"
+    articles.mkdir()
+    shutil.copy(SEED, articles / SEED.name)
+    for name, text in others.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    index = Index(data, seed.searcher.embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    return ExtractiveAnswerer(index.searcher())
+
+
+# Plain-English articles that share the seed's topics, written for these tests.
+PLAIN_NEIGHBOURS = {
+    "defence-costs.txt": (
+        "Defence ministry faces questions over spending\n\n"
+        "The Ministry of Defence has been criticised over rising costs and long delays to its biggest "
+        "equipment projects. A defence ministry spokesman said the department was working to bring the "
+        "programmes back within budget. MPs on the defence committee will question officials next month.\n"
+    ),
+    "mayor-row.txt": (
+        "City hall row over mayor's remarks\n\n"
+        "The mayor of Bristol has refused to apologise after a row with a reporter outside city hall. "
+        "The mayor said on Tuesday that he stood by every word he had said. Councillor Jane Hollis "
+        "asked the mayor to explain his remarks to the full council next week.\n"
+    ),
+}
+
+
+def test_the_reworded_seed_is_found_among_plain_english_articles(
+    tmp_path: Path, seed: ExtractiveAnswerer
+) -> None:
+    answerer = _seed_among(tmp_path, seed, PLAIN_NEIGHBOURS)
+    answer = answerer.answer("Who is the defense ministry spokesman?")
+    assert answer.found and "Rohullah Ahmadzai" in highlighted(answer), answer.text
+    quotes(answer)
+
+
+def test_an_answer_is_not_completed_from_an_article_about_another_place(
+    tmp_path: Path, seed: ExtractiveAnswerer
+) -> None:
+    """The seed names Kabul but no mayor; another article has a mayor, of Bristol."""
+    answerer = _seed_among(tmp_path, seed, PLAIN_NEIGHBOURS)
+    answer = answerer.answer("Who is the mayor of Kabul?")
+    assert not answer.found, answer.text

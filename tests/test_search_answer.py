@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from bot.candidates import find_candidate
+from bot.candidates import find_candidate, time_marks
 from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, is_follow_up
 from index.articles import read_article_text
@@ -157,6 +157,20 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert span("When did they meet?", "date") == "May 1"
     assert span("Where did they meet?", "place") == "Kabul"
     assert find_candidate("The council met.", "Who met?", "person") is None
+    # Capitalised only because it starts the sentence: not part of the name.
+    spokesman = "However Rohullah Ahmadzai, a ministry spokesman, said so."
+    found = find_candidate(spokesman, "Who is the ministry spokesman?", "person")
+    assert found is not None and spokesman[found[0] : found[1]] == "Rohullah Ahmadzai"
+
+
+def test_the_times_a_sentence_is_pinned_to() -> None:
+    assert time_marks("Kunduz was taken in 2015 and 2016.") == {"2015", "2016"}
+    assert time_marks("Which city did they enter in May?") == {"may"}
+    assert time_marks("There may be panic.") == set()  # the verb
+    # A spinner's "May" -> "Could": a capitalised modal after a word of time is the month.
+    assert time_marks("In Could, Taliban forces entered Lashkar Gah.") == {"may"}
+    assert time_marks("Since Could 1, when U.S. forces started") == {"may"}
+    assert time_marks("He said they could enter in time.") == set()
 
 
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
@@ -231,6 +245,43 @@ class SynonymEmbedder(HashEmbedder):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         canon = [" ".join(self.SAME.get(w.lower(), w.lower()) for w in t.split()) for t in texts]
         return super().embed(canon)
+
+
+class SynonymWordsEmbedder(SynonymEmbedder):
+    """...whose word vectors know the synonyms too (MiniLM's word embeddings stand in for this)."""
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        return super().word_vectors([self.SAME.get(w.lower(), w.lower()) for w in words])
+
+
+def test_soft_coverage_ranks_a_chunk_that_says_every_question_word_in_other_words(
+    articles: Path, data: Path
+) -> None:
+    question = "When did the automobile factory close?"
+    write_news(articles, "answer.txt", "Gates shut", "The car plant shut its gates in March.")
+    write_news(articles, "strong.txt", "Show", "Automobile factory close: automobile factory close.")
+    write_news(articles, "one.txt", "Library", "The library will close early on Sundays, the council said.")
+    write_news(articles, "two.txt", "Jobs", "A new factory opened downtown, the mayor said.")
+    index = Index(data, SynonymWordsEmbedder())
+    index.sync(articles, max_bytes=5_000_000)
+    store, embedder = index.searcher().store, index.searcher().embedder
+    # BM25 alone (no dense side): the chunks with one exact word outrank the one that says all
+    # three in other words, unless soft coverage counts.
+    soft = Searcher(store, embedder, bm25_weight=1.0, soft_weight=0.4)
+    assert [p.article for p in soft.search(question, 2)] == ["strong.txt", "answer.txt"]
+    exact = Searcher(store, embedder, bm25_weight=1.0, soft_weight=0.0)
+    assert [p.article for p in exact.search(question, 4)][-1] == "answer.txt"
+
+
+def test_word_vectors_longer_than_their_cache_are_each_words_own(
+    articles: Path, data: Path, hash_embedder: HashEmbedder
+) -> None:
+    write_news(articles, "a.txt", "Title", "Some text.")
+    index = Index(data, hash_embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    searcher = Searcher(index.searcher().store, hash_embedder, word_cache=8)
+    words = [f"word{i}" for i in range(20)]
+    assert np.array_equal(searcher.word_vectors(words), hash_embedder.word_vectors(words))
 
 
 def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, data: Path) -> None:
