@@ -80,7 +80,13 @@ class OnnxBertEmbedder:
 
     def _load(self) -> None:
         import onnxruntime as ort
+        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
+
+        # numpy's BLAS threads busy-wait after each product and starve onnxruntime's on a small
+        # machine (answers took twice as long on 2 cores); our products are small, so BLAS runs
+        # on one thread in any process that runs the model.
+        threadpool_limits(1, user_api="blas")
 
         files = load_model_files(self._folder, pinned=self._pinned)  # refuses files that don't match
         tokenizer = Tokenizer.from_file(str(files.tokenizer))
