@@ -76,7 +76,9 @@ class OnnxBertEmbedder:
         self.dim = int(config["hidden_size"])
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Any = None
-        self._static: np.ndarray | None = None  # input token embeddings, for word_vectors()
+        self._static: tuple[np.ndarray, np.ndarray] | None = (
+            None  # input token embeddings, for word_vectors()
+        )
 
     def _load(self) -> None:
         import onnxruntime as ort
@@ -180,17 +182,32 @@ class OnnxBertEmbedder:
         out = np.zeros((len(words), self.dim), dtype=np.float32)
         for i, encoding in enumerate(self._tokenizer.encode_batch(list(words), add_special_tokens=False)):
             if encoding.ids:
-                out[i] = self._static[encoding.ids].astype(np.float32).mean(axis=0)
+                values, scales = self._static
+                out[i] = (values[encoding.ids].astype(np.float32) * scales[encoding.ids, None]).mean(axis=0)
         return normalize(out)
 
-    def _load_static(self) -> np.ndarray:
+    def _load_static(self) -> tuple[np.ndarray, np.ndarray]:
+        """The word embedding matrix as int8 rows and a scale per row (12 MB instead of 47 MB of
+        float32; cosines move by under 0.01), converted a slice at a time so the whole float32
+        matrix is never in memory at once on top of a loaded index."""
         from safetensors import safe_open
 
         with safe_open(str(self._folder / "model.safetensors"), framework="numpy") as weights:
             key = next((k for k in weights.keys() if k.endswith("word_embeddings.weight")), None)  # noqa: SIM118
             if key is None:
                 raise NewsbotError(f"{self._folder / 'model.safetensors'} has no word embeddings")
-            return weights.get_tensor(key).astype(np.float16)  # half the memory; cosines barely move
+            rows = weights.get_slice(key)
+            n, dim = rows.get_shape()
+            values = np.empty((n, dim), dtype=np.int8)
+            scales = np.empty(n, dtype=np.float32)
+            for start in range(0, n, 2048):
+                end = min(start + 2048, n)
+                block = np.asarray(rows[start:end], dtype=np.float32)
+                scale = np.abs(block).max(axis=1) / 127.0
+                scale[scale == 0] = 1.0
+                values[start:end] = np.round(block / scale[:, None]).astype(np.int8)
+                scales[start:end] = scale
+            return values, scales
 
 
 class LlamaIndexEmbedder:

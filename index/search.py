@@ -155,7 +155,7 @@ class _Lexical:
                 tuple(dict.fromkeys(w for w in lower if w not in STOPWORDS)),
             )
             self._words[i] = cached
-            if len(self._words) > 4096:
+            if len(self._words) > 256:  # a question's candidates are about 60 chunks
                 self._words.pop(next(iter(self._words)))
         return cached
 
@@ -251,7 +251,7 @@ class Searcher:
         sentence_weight: float = SENTENCE_WEIGHT,
         soft_weight: float = SOFT_WEIGHT,
         candidates: int = CANDIDATES,
-        word_cache: int = 32768,  # word vectors kept: about 25 MB of MiniLM's in half precision
+        word_cache: int = 4096,  # word vectors kept: about 3 MB of MiniLM's in half precision
     ):
         self.store = store
         self.embedder = embedder
