@@ -25,7 +25,7 @@ import numpy as np
 from bot.candidates import find_candidate, time_marks
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import STOPWORDS, WORD_HIGH, WORD_LOW, Passage, QueryTerm, Searcher
+from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
 # match), by cosine of MiniLM's contextual token states (late interaction, as in ColBERT). On the
@@ -222,13 +222,10 @@ class EvidenceScorer:
     def _matches(
         self, terms: list[Term], qwords: np.ndarray | None, words: list[str], exact: np.ndarray
     ) -> np.ndarray:
-        matches = exact.copy()
-        if qwords is None or not words or matches.all():
-            return matches
-        cosines = qwords @ self.searcher.word_vectors(words).T
-        soft = np.clip((cosines.max(axis=1) - WORD_LOW) / (WORD_HIGH - WORD_LOW), 0.0, 1.0)
-        soft[[t.name for t in terms]] = 0.0  # "Kabul" is not a synonym of "Kunduz"
-        return np.maximum(matches, soft)
+        if qwords is None or not words or exact.all():
+            return exact.copy()
+        names = np.array([t.name for t in terms])
+        return near_matches(exact, qwords @ self.searcher.word_vectors(words).T, names)
 
     def _sentences(self, p: Passage) -> Sentences:
         cached = self._cache.get(p.id)

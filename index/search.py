@@ -476,10 +476,7 @@ class Searcher:
         for i, (stems, words) in zip(pool, chunks, strict=True):
             matches = np.array([t.stem in stems for t in terms], dtype=np.float32)
             if words and not matches.all():
-                best = near[:, [column[w] for w in words]].max(axis=1)
-                soft = np.clip((best - WORD_LOW) / (WORD_HIGH - WORD_LOW), 0.0, 1.0)
-                soft[names] = 0.0  # "Kabul" is not a synonym of "Kunduz"
-                matches = np.maximum(matches, soft)
+                matches = near_matches(matches, near[:, [column[w] for w in words]], names)
             out[i] = float(matches @ weights) / float(weights.sum())
         return out
 
@@ -538,6 +535,15 @@ def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
 def _words(text: str) -> str:
     """Lowercased words only: "Ad sales boost Time-Warner profit!" ~ "ad sales boost time warner profit"."""
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def near_matches(exact: np.ndarray, cosines: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Per question word: 1 where `exact`, else how near its nearest word comes (`cosines`: one
+    row per question word, one column per candidate word), from WORD_LOW (nothing) to WORD_HIGH
+    (a synonym); never for names ("Kabul" is not a synonym of "Kunduz")."""
+    soft = np.clip((cosines.max(axis=1) - WORD_LOW) / (WORD_HIGH - WORD_LOW), 0.0, 1.0)
+    soft[names] = 0.0
+    return np.maximum(exact, soft)
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:
