@@ -75,7 +75,8 @@ def _counts(sentence: str, number: tuple[int, int], noun_at: int) -> bool:
     """The number counts the noun: "400 districts", "20 of the most elite forces", or after it in
     the same clause: "the Huguenots numbered about 200,000"."""
     if noun_at >= number[1]:
-        between = sentence[number[1] : noun_at]
+        # The anchor sits mid-word: the noun's own letters ("for" of "forces") are not between.
+        between = re.sub(r"[\w’'-]+$", "", sentence[number[1] : noun_at])
         return noun_at - number[1] <= COUNT_REACH and not _NOT_COUNTING.search(between)
     between = sentence[noun_at : number[0]]
     return number[0] - noun_at <= COUNT_REACH // 2 and not re.search(r"[,;:.()]", between)
@@ -109,26 +110,6 @@ _DEMONYM = re.compile(
     r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
-# The times a text pins itself to: years and month names (capitalised: "may" is a verb).
-_TIME_MARK = re.compile(
-    r"\b(?:1[5-9]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\b"
-)
-
-
-# A synonym spinner reads the month "May" as the verb and writes "In Could, ..." or "Since Might
-# 1": a capitalised modal after a word of time is that month (a verb there would be lower-case).
-_SPUN_MAY = re.compile(
-    r"\b(?i:in|since|by|until|from|before|after|during|early|late|mid|of)\s+(?:Could|Might)\b"
-)
-
-
-def time_marks(text: str) -> frozenset[str]:
-    """The years and months `text` names ("in May", "in 2015"), lower-cased."""
-    marks = {m.group().lower() for m in _TIME_MARK.finditer(text)}
-    return frozenset(marks | {"may"} if _SPUN_MAY.search(text) else marks)
-
-
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
 
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.candidates import find_candidate, time_marks
+from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
 from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches
+from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
 # match), by cosine of MiniLM's contextual token states (late interaction, as in ColBERT). On the

@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
@@ -29,6 +29,7 @@ from index.embedding import Embedder, TokenStates
 from index.passage import Passage
 from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
 from index.store import ChunkStore
+from index.times import time_marks
 
 log = logging.getLogger(__name__)
 
@@ -137,21 +138,23 @@ class _Lexical:
         self._by_article: dict[str, list[int]] | None = None
         self._titles: dict[str, str] | None = None
         self._analyzer = analyzer
-        self._words: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._words: dict[int, ChunkWords] = {}
         self.bm25 = bm25s.BM25()
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
         del corpus_terms
         _release_freed_memory()
 
-    def words(self, i: int) -> tuple[frozenset[str], tuple[str, ...]]:
-        """Chunk i's analysed terms and its distinct lower-case content words (recent ones kept)."""
+    def words(self, i: int) -> ChunkWords:
+        """Chunk i's analysed terms, names and distinct lower-case content words (recent ones kept)."""
         cached = self._words.get(i)
         if cached is None:
             text = self.texts[i]
             lower = _QUERY_WORD.findall(text.lower())
-            cached = (
+            written = [w for w in _QUERY_WORD.findall(text) if w[0].isupper() or w[0].isdigit()]
+            cached = ChunkWords(
                 frozenset(self._analyzer.terms(text)),
+                frozenset(self._analyzer.terms(" ".join([*written, *time_marks(text)]))),
                 tuple(dict.fromkeys(w for w in lower if w not in STOPWORDS)),
             )
             self._words[i] = cached
@@ -468,13 +471,14 @@ class Searcher:
         weights = np.array([t.weight for t in terms], dtype=np.float32)
         names = np.array([t.name for t in terms])
         chunks = [lexical.words(i) for i in pool]
-        vocabulary = list(dict.fromkeys(w for _, words in chunks for w in words))
+        vocabulary = list(dict.fromkeys(w for chunk in chunks for w in chunk.words))
         # One pass for every word of the pool: cosines of each question term to each word.
         near = self.word_vectors([t.word for t in terms]) @ self.word_vectors(vocabulary).T
         column = {w: j for j, w in enumerate(vocabulary)}
         out = {}
-        for i, (stems, words) in zip(pool, chunks, strict=True):
-            matches = np.array([t.stem in stems for t in terms], dtype=np.float32)
+        for i, (stems, named, words) in zip(pool, chunks, strict=True):
+            # A name counts only where the chunk writes it as one: "in May" is not "there may be".
+            matches = np.array([t.stem in (named if t.name else stems) for t in terms], dtype=np.float32)
             if words and not matches.all():
                 matches = near_matches(matches, near[:, [column[w] for w in words]], names)
             out[i] = float(matches @ weights) / float(weights.sum())
@@ -535,6 +539,12 @@ def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
 def _words(text: str) -> str:
     """Lowercased words only: "Ad sales boost Time-Warner profit!" ~ "ad sales boost time warner profit"."""
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+class ChunkWords(NamedTuple):
+    stems: frozenset[str]  # every analysed term
+    names: frozenset[str]  # the terms of words written capitalised or as numbers, and months named
+    words: tuple[str, ...]  # distinct lower-case content words, in order
 
 
 def near_matches(exact: np.ndarray, cosines: np.ndarray, names: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from bot.candidates import find_candidate, time_marks
+from bot.candidates import find_candidate
 from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, is_follow_up
 from index.articles import read_article_text
@@ -18,6 +18,7 @@ from index.indexer import Index
 from index.search import Searcher
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
+from index.times import time_marks
 from tests.conftest import write_news
 from tests.fakes import HashEmbedder
 
@@ -173,6 +174,17 @@ def test_the_times_a_sentence_is_pinned_to() -> None:
     assert time_marks("He said they could enter in time.") == set()
 
 
+def test_a_number_counts_a_noun_that_starts_like_a_preposition() -> None:
+    # "forces" begins with "for": the noun's own letters are not a preposition between the two.
+    sentence = "The rebels killed more than 20 of the government’s most elite forces."
+    forces = sentence.index("forces") + 3  # anchors sit mid-word
+    found = find_candidate(sentence, "How many elite forces did they kill?", "number", counted=[forces])
+    assert found is not None and sentence[found[0] : found[1]] == "20"
+    # ...while a real preposition between them still breaks the count.
+    ferry = "They voted 9 to 4 to fund a ferry."
+    assert find_candidate(ferry, "How many ferries?", "number", counted=[ferry.index("ferry") + 2]) is None
+
+
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
@@ -271,6 +283,23 @@ def test_soft_coverage_ranks_a_chunk_that_says_every_question_word_in_other_word
     assert [p.article for p in soft.search(question, 2)] == ["strong.txt", "answer.txt"]
     exact = Searcher(store, embedder, bm25_weight=1.0, soft_weight=0.0)
     assert [p.article for p in exact.search(question, 4)][-1] == "answer.txt"
+
+
+def test_soft_coverage_matches_a_month_only_where_it_is_written_as_one(
+    articles: Path, data: Path, hash_embedder: HashEmbedder
+) -> None:
+    # The question's "May" is the month: the verb "may" (three times) is not it, and a spinner's
+    # "In Could," is (BM25 alone sees it the other way round).
+    question = "Which city did rebel forces enter in May?"
+    write_news(articles, "spun.txt", "Offensive", "In Could, rebel forces entered Lashkar Gah.")
+    write_news(articles, "verb.txt", "Panic", "There may be panic: rebel forces may enter, and may stay.")
+    index = Index(data, hash_embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    store = index.searcher().store
+    soft = Searcher(store, hash_embedder, bm25_weight=1.0, soft_weight=1.0)
+    assert [p.article for p in soft.search(question, 2)] == ["spun.txt", "verb.txt"]
+    lexical = Searcher(store, hash_embedder, bm25_weight=1.0, soft_weight=0.0)
+    assert [p.article for p in lexical.search(question, 2)] == ["verb.txt", "spun.txt"]
 
 
 def test_word_vectors_longer_than_their_cache_are_each_words_own(

@@ -1,0 +1,23 @@
+"""The times a text pins itself to: years and month names. Shared by retrieval (a question's
+"in May" must find the article's month, not its verb "may") and the answerer's sentence scoring."""
+
+from __future__ import annotations
+
+import re
+
+# Month names count only capitalised: "may" is a verb.
+_TIME_MARK = re.compile(
+    r"\b(?:1[5-9]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b"
+)
+# A synonym spinner reads the month "May" as the verb and writes "In Could, ..." or "Since Might
+# 1": a capitalised modal after a word of time is that month (a verb there would be lower-case).
+_SPUN_MAY = re.compile(
+    r"\b(?i:in|since|by|until|from|before|after|during|early|late|mid|of)\s+(?:Could|Might)\b"
+)
+
+
+def time_marks(text: str) -> frozenset[str]:
+    """The years and months `text` names ("in May", "in 2015"), lower-cased."""
+    marks = {m.group().lower() for m in _TIME_MARK.finditer(text)}
+    return frozenset(marks | {"may"} if _SPUN_MAY.search(text) else marks)
