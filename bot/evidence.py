@@ -59,6 +59,8 @@ SENTENCE_FEATURES = (
     "length",
     "neighbour_cos",
     "neighbour_soft",
+    "pair_soft",
+    "proximity",
     "first_in_passage",
 )
 
@@ -89,7 +91,8 @@ class Evidence:
 class Sentences:
     """The words of a passage's sentences, as the soft matcher needs them (cached per passage)."""
 
-    words: list[list[str]]  # lower-case content words per sentence
+    words: list[list[str]]  # lower-case content words per sentence, in order, each once
+    word_stems: list[list[str]]  # the stem of each of those words
     stems: list[set[str]]
     names: list[set[str]]  # stems of the words written capitalised or as numbers
     times: list[frozenset[str]]  # the years and months each sentence names
@@ -124,6 +127,7 @@ class EvidenceScorer:
         pieces = _term_pieces(terms, states[0]) if states is not None else None
         # Earlier turns' terms match only exactly.
         qwords = self.searcher.word_vectors([t.word for t in terms]) if terms else None
+        name_mask = np.array([t.name for t in terms], dtype=bool)
         out: list[Evidence] = []
         for rank, p in enumerate(passages):
             sentences = self._sentences(p)
@@ -147,7 +151,9 @@ class EvidenceScorer:
                 # it (word vectors): each finds synonyms the other misses ("worsening" ->
                 # "deteriorating" 0.22 in context, 0.34 as words).
                 matches = exact.copy()
-                matches[: len(terms)] = self._matches(terms, qwords, sentences.words[i], exact[: len(terms)])
+                cosines = self._near(qwords, sentences.words[i], exact[: len(terms)])
+                if cosines is not None:
+                    matches[: len(terms)] = near_matches(exact[: len(terms)], cosines, name_mask)
                 if sims is not None and pieces is not None:
                     inside = (states[rank + 1].starts >= s) & (states[rank + 1].starts < e)  # type: ignore[index]
                     matches = np.maximum(
@@ -201,6 +207,7 @@ class EvidenceScorer:
                             # "...in May?" against a sentence about 2015: another time, another event.
                             "time_conflict": float(bool(asked_times and times and not asked_times & times)),
                             "length": math.log1p(len(text)),
+                            "proximity": _proximity(terms, matches, sentences.word_stems[i], cosines),
                         },
                     )
                 )
@@ -212,6 +219,12 @@ class EvidenceScorer:
                 near = [found[j] for j in (k - 1, k + 1) if 0 <= j < len(found)]
                 ev.features["neighbour_cos"] = max((n.features["cos"] for n in near), default=0.0)
                 ev.features["neighbour_soft"] = max((n.features["soft"] for n in near), default=0.0)
+                # What the sentence and its better neighbour hold together: the answer's sentence
+                # may say "the insurgents" where the one before named the place and the month.
+                ev.features["pair_soft"] = max(
+                    (float(np.maximum(ev.matches, n.matches) @ weights) / total for n in near),
+                    default=ev.features["soft"],
+                )
                 ev.features["first_in_passage"] = float(k == 0)
             out += found
         for key in ("cos", "lexical", "soft"):
@@ -220,13 +233,11 @@ class EvidenceScorer:
                 ev.features[f"{key}_gap"] = ev.features[key] - best
         return out
 
-    def _matches(
-        self, terms: list[Term], qwords: np.ndarray | None, words: list[str], exact: np.ndarray
-    ) -> np.ndarray:
+    def _near(self, qwords: np.ndarray | None, words: list[str], exact: np.ndarray) -> np.ndarray | None:
+        """Cosines of each question term's word vector to each of the sentence's words."""
         if qwords is None or not words or exact.all():
-            return exact.copy()
-        names = np.array([t.name for t in terms])
-        return near_matches(exact, qwords @ self.searcher.word_vectors(words).T, names)
+            return None
+        return qwords @ self.searcher.word_vectors(words).T
 
     def _sentences(self, p: Passage) -> Sentences:
         cached = self._cache.get(p.id)
@@ -238,6 +249,7 @@ class EvidenceScorer:
             list(dict.fromkeys(w for w in _WORD.findall(t.lower()) if w not in STOPWORDS)) for t in texts
         ]
         stems = [set(self.searcher.terms(t)) for t in texts]
+        word_stems = [[next(iter(self.searcher.terms(w)), "") for w in ws] for ws in words]
         names = [
             {s for w in _WORD.findall(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
             for t in texts
@@ -248,7 +260,7 @@ class EvidenceScorer:
         times = [time_marks(t) for t in texts]
         for named, marks in zip(names, times, strict=True):
             named.update(s for month in marks if not month.isdigit() for s in self.searcher.terms(month))
-        entry = Sentences(words, stems, names, times, vectors)
+        entry = Sentences(words, word_stems, stems, names, times, vectors)
         self._cache[p.id] = entry
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -284,6 +296,32 @@ def _late_interaction(terms: list[Term], pieces: _Pieces, sims: np.ndarray, exac
         if len(mine):
             matches[k] = float(np.clip((mine.mean() - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0))
     return matches
+
+
+# Two question words count as said together when their counterparts sit at most this many
+# content words apart ("Kunduz city" -> "Kunduz metropolis", not "west of Kunduz ... the city").
+NEAR_WORDS = 2
+
+
+def _proximity(terms: list[Term], matches: np.ndarray, stems: list[str], near: np.ndarray | None) -> float:
+    """The weighted share of the question's neighbouring term pairs whose counterparts sit close
+    together in the sentence: a phrase kept, not just its words scattered."""
+    where: list[int | None] = []
+    for k, t in enumerate(terms):
+        if t.stem in stems:
+            where.append(stems.index(t.stem))
+        elif near is not None and matches[k] >= 0.5 and not t.name:
+            where.append(int(near[k].argmax()))
+        else:
+            where.append(None)
+    total = held = 0.0
+    for k in range(len(terms) - 1):
+        weight = min(terms[k].weight, terms[k + 1].weight)
+        total += weight
+        a, b = where[k], where[k + 1]
+        if a is not None and b is not None and abs(a - b) <= NEAR_WORDS:
+            held += weight
+    return held / total if total else 0.0
 
 
 def _anchors(
