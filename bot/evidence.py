@@ -249,7 +249,7 @@ class EvidenceScorer:
             list(dict.fromkeys(w for w in _WORD.findall(t.lower()) if w not in STOPWORDS)) for t in texts
         ]
         stems = [set(self.searcher.terms(t)) for t in texts]
-        word_stems = [[next(iter(self.searcher.terms(w)), "") for w in ws] for ws in words]
+        word_stems = [self.searcher.analyzer.stems(ws) for ws in words]
         names = [
             {s for w in _WORD.findall(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
             for t in texts

@@ -79,6 +79,7 @@ class OnnxBertEmbedder:
         self._static: tuple[np.ndarray, np.ndarray] | None = (
             None  # input token embeddings, for word_vectors()
         )
+        self._whole: dict[str, int] = {}  # words the vocabulary holds whole, for word_vectors()
 
     def _load(self) -> None:
         import onnxruntime as ort
@@ -179,11 +180,26 @@ class OnnxBertEmbedder:
             self._static = self._load_static()
         if self._tokenizer is None:
             self._load()
+        if not self._whole:
+            vocab = self._tokenizer.get_vocab().items()
+            self._whole = {w: i for w, i in vocab if w.isascii() and w.isalnum() and w == w.lower()}
         out = np.zeros((len(words), self.dim), dtype=np.float32)
-        for i, encoding in enumerate(self._tokenizer.encode_batch(list(words), add_special_tokens=False)):
-            if encoding.ids:
-                values, scales = self._static
-                out[i] = (values[encoding.ids].astype(np.float32) * scales[encoding.ids, None]).mean(axis=0)
+        # Most words are one vocabulary entry, which WordPiece would return as is: a dict lookup
+        # instead of the tokenizer (half the answerer's time went into tokenizing single words).
+        pieces: list[list[int]] = [[i] if (i := self._whole.get(w)) is not None else [] for w in words]
+        rest = [k for k, w in enumerate(words) if not pieces[k] and w]
+        encoded = self._tokenizer.encode_batch([words[k] for k in rest], add_special_tokens=False)
+        for k, e in zip(rest, encoded, strict=True):
+            pieces[k] = e.ids
+        lengths = np.array([len(p) for p in pieces], dtype=np.int64)
+        if lengths.sum():
+            # All words' pieces in one gather, summed per word (a loop of small means cost more).
+            values, scales = self._static
+            flat = np.fromiter((i for p in pieces for i in p), dtype=np.int64, count=int(lengths.sum()))
+            rows = values[flat].astype(np.float32) * scales[flat, None]
+            has = lengths > 0
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[has]
+            out[has] = np.add.reduceat(rows, starts, axis=0) / lengths[has, None]
         return normalize(out)
 
     def _load_static(self) -> tuple[np.ndarray, np.ndarray]:

@@ -87,6 +87,11 @@ class Analyzer:
         words = [w for w in _TOKEN.findall(fold(text).lower()) if w not in STOPWORDS]
         return list(self._stemmer.stemWords([self._base(w) for w in words]))
 
+    def stems(self, words: Sequence[str]) -> list[str]:
+        """One term per lower-case content word (already split and stopword-free), in order: one
+        stemmer call for a whole sentence's words instead of one per word."""
+        return list(self._stemmer.stemWords([self._base(fold(w)) for w in words]))
+
     def _base(self, word: str) -> str:
         base = self._cache.get(word)
         if base is None:
@@ -353,8 +358,12 @@ class Searcher:
             return self._lexical
 
     def vocabulary(self) -> _Lexical:
-        """The corpus's words as of now: `resolve`, `idf` and `count` of analysed terms."""
-        return self.lexical()
+        """The corpus's words: `resolve`, `idf` and `count` of analysed terms. As of the last
+        search (which checks the store's version): asking again for each of a question's term
+        lists cost a round trip each to a Chroma server."""
+        with self._lock:
+            current = self._lexical
+        return current if current is not None else self.lexical()
 
     def terms(self, text: str) -> list[str]:
         """Text as the index analyses it: folded, lemmatized, stemmed, stopwords dropped."""

@@ -37,6 +37,21 @@ def test_minilm_matches_the_reference_vectors(cache_dir: Path) -> None:
     assert float(alone @ got[0]) >= 0.99999
 
 
+def test_word_vectors_average_each_words_wordpiece_embeddings(cache_dir: Path) -> None:
+    # Whole-word vocabulary entries skip the tokenizer: the vectors must be what WordPiece gives.
+    embedder = make_embedder("minilm", cache_dir)
+    assert isinstance(embedder, OnnxBertEmbedder)
+    words = ["defense", "protection", "metropolis", "kunduz", "s", "2015", "government’s", ""]
+    got = embedder.word_vectors(words)
+    values, scales = embedder._static  # type: ignore[misc]
+    for word, vector in zip(words, got, strict=True):
+        ids = embedder._tokenizer.encode(word, add_special_tokens=False).ids
+        want = (values[ids].astype(np.float32) * scales[ids, None]).mean(axis=0) if ids else np.zeros(384)
+        norm = float(np.linalg.norm(want)) or 1.0
+        assert np.allclose(vector, want / norm, atol=1e-5), word
+    assert float(got[0] @ got[1]) > float(got[0] @ got[2])  # "defense" is nearer "protection"
+
+
 def test_no_torch_in_the_environment() -> None:
     import importlib.util
 
