@@ -31,11 +31,15 @@ def index_for(settings: Settings, embedder: Embedder | None = None) -> Index:
 
 def open_answerer(settings: Settings, top_k: int = 5, index: Index | None = None) -> Answerer:
     """The offline answerer, or the LLM one on top of it when NEWSBOT_LLM names a provider."""
+    index = index or index_for(settings)
+    warm_up = getattr(index.embedder, "warm_up", None)
+    if callable(warm_up):  # the model loads while the answering stack and Chroma are imported
+        warm_up()
     from bot.extractive import ExtractiveAnswerer  # the answering stack: loaded only to answer
     from bot.llm import make_llm
 
     llm = make_llm(settings)  # fails fast on a missing extra, key or base URL
-    extractive = ExtractiveAnswerer((index or index_for(settings)).searcher(), top_k=top_k)
+    extractive = ExtractiveAnswerer(index.searcher(), top_k=top_k)
     if llm is None:
         return extractive
     from bot.llm_answer import LLMAnswerer

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +82,39 @@ class OnnxBertEmbedder:
             None  # input token embeddings, for word_vectors()
         )
         self._whole: dict[str, int] = {}  # words the vocabulary holds whole, for word_vectors()
+        self._loading = threading.Lock()
+        self._warming = False
+
+    def warm_up(self) -> None:
+        """Load the model in the background while the caller opens the index: a one-question
+        process (`newsbot ask`) spends 0.6 s importing Chroma, with the CPU mostly free of the
+        session set-up that can run beside it. A failure here is raised again by the first use."""
+
+        if self._warming or self._session is not None:
+            return
+        self._warming = True
+
+        def load() -> None:
+            try:
+                self._load()
+                self._ensure_static()
+            except Exception:  # the first real use raises it with the whole story
+                logging.getLogger(__name__).debug("background model load failed", exc_info=True)
+
+        threading.Thread(target=load, name="newsbot-model-load", daemon=True).start()
 
     def _load(self) -> None:
+        with self._loading:
+            if self._session is None:
+                self._load_session()
+
+    def _ensure_static(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._loading:
+            if self._static is None:
+                self._static = self._load_static()
+            return self._static
+
+    def _load_session(self) -> None:
         import onnxruntime as ort
         from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
@@ -98,8 +131,8 @@ class OnnxBertEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self._threads or os.cpu_count() or 1
         options.log_severity_level = 3  # shape-merge warnings from our hand-built graph are harmless
+        self._tokenizer = tokenizer  # first: a session without its tokenizer is never seen
         self._session = ort.InferenceSession(str(files.onnx), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_pooled(texts, [() for _ in texts])[0]
@@ -176,8 +209,7 @@ class OnnxBertEmbedder:
         """Context-free word vectors: the mean of each word's input token embeddings. They place
         synonyms near each other ("defense"/"protection" 0.33, unrelated words about 0.05) at no
         model cost, so the answerer can match a question's words to a reworded article's."""
-        if self._static is None:
-            self._static = self._load_static()
+        values, scales = self._ensure_static()
         if self._tokenizer is None:
             self._load()
         if not self._whole:
@@ -194,7 +226,6 @@ class OnnxBertEmbedder:
         lengths = np.array([len(p) for p in pieces], dtype=np.int64)
         if lengths.sum():
             # All words' pieces in one gather, summed per word (a loop of small means cost more).
-            values, scales = self._static
             flat = np.fromiter((i for p in pieces for i in p), dtype=np.int64, count=int(lengths.sum()))
             rows = values[flat].astype(np.float32) * scales[flat, None]
             has = lengths > 0

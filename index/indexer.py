@@ -142,6 +142,9 @@ class Index:
         if self._searcher is None:
             from index.search import Searcher  # bm25s (and scipy): only where something is searched
 
+            warm_up = getattr(self.embedder, "warm_up", None)
+            if callable(warm_up):  # the model loads while Chroma is imported and opened
+                warm_up()
             self._searcher = Searcher(self._open_store(), self.embedder)
         return self._searcher
 

