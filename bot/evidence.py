@@ -16,7 +16,6 @@ The ranker model (`bot/answer_model.py`) turns these into one score per sentence
 from __future__ import annotations
 
 import math
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,7 +24,7 @@ import numpy as np
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches
+from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches, split_words
 from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
@@ -33,7 +32,6 @@ from index.times import time_marks
 # seed article, words the article paraphrases find 0.5-0.9 ("country" -> "nation" 0.65, "defend"
 # -> "protection" 0.53), words it never speaks of 0.2-0.45 ("budget" 0.23, "mayor" 0.45).
 SOFT_LOW, SOFT_HIGH = 0.4, 0.7
-_WORD = re.compile(r"(?u)\b\w\w+\b")
 _WH = frozenset("what which who whom whose when where why how".split())
 _SHAPE_WORDS = QUESTION_WORDS | _WH  # words that shape a question, not what it is about
 
@@ -245,13 +243,11 @@ class EvidenceScorer:
             self._cache.move_to_end(p.id)
             return cached
         texts = [p.text[s:e] for s, e in p.sentences]
-        words = [
-            list(dict.fromkeys(w for w in _WORD.findall(t.lower()) if w not in STOPWORDS)) for t in texts
-        ]
+        words = [list(dict.fromkeys(w for w in split_words(t.lower()) if w not in STOPWORDS)) for t in texts]
         stems = [set(self.searcher.terms(t)) for t in texts]
         word_stems = [self.searcher.analyzer.stems(ws) for ws in words]
         names = [
-            {s for w in _WORD.findall(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
+            {s for w in split_words(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
             for t in texts
         ]
         vectors = p.sentence_vectors

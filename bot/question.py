@@ -67,7 +67,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^\W*when\b|\bwhat (year|date|day|month|time|decade|century)\b|\bsince when\b|\bhow long ago\b",
+            r"^\W*(?:(?:by|until|till|from|since)\s+)?when\b|\bsince when\b|\bhow long ago\b"
+            r"|\bwhat (year|date|day|month|time|decade|century)\b",
             re.I,
         ),
     ),

@@ -49,9 +49,16 @@ SOFT_WEIGHT = 0.4
 # Word-vector cosine from which a word counts as a near match, and at which it counts fully:
 # synonyms mostly 0.25-0.65, unrelated words -0.1-0.15.
 WORD_LOW, WORD_HIGH = 0.15, 0.5
-_QUERY_WORD = re.compile(r"(?u)\b\w\w+\b")
+# A word: two letters or more, or a dotted abbreviation ("U.S.", "U.N.": read as "US", "UN";
+# single letters would drop them, and they name the countries news is about).
+WORD = re.compile(r"(?u)\b(?:[^\W\d_]\.){2,}|\b\w\w+\b")
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+def split_words(text: str) -> list[str]:
+    """The words of `text` as written (case kept), abbreviations without their dots."""
+    return [m.group().replace(".", "") for m in WORD.finditer(text)]
+
+
 # Negations, order and quantity words ("against", "before", "not", "own", "most") stay:
 # they change what is asked.
 # bm25s's English stopwords without its negations ("did not win" is not "did win"), plus the
@@ -84,7 +91,7 @@ class Analyzer:
         self._cache: dict[str, str] = {}
 
     def terms(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(fold(text).lower()) if w not in STOPWORDS]
+        words = [w for w in split_words(fold(text).lower()) if w not in STOPWORDS]
         return list(self._stemmer.stemWords([self._base(w) for w in words]))
 
     def stems(self, words: Sequence[str]) -> list[str]:
@@ -155,8 +162,9 @@ class _Lexical:
         cached = self._words.get(i)
         if cached is None:
             text = self.texts[i]
-            lower = _QUERY_WORD.findall(text.lower())
-            written = [w for w in _QUERY_WORD.findall(text) if w[0].isupper() or w[0].isdigit()]
+            written = split_words(text)
+            lower = [w.lower() for w in written]
+            written = [w for w in written if w[0].isupper() or w[0].isdigit()]
             cached = ChunkWords(
                 frozenset(self._analyzer.terms(text)),
                 frozenset(self._analyzer.terms(" ".join([*written, *time_marks(text)]))),
@@ -374,8 +382,8 @@ class Searcher:
         `skip` names words that shape a question rather than say what it is about."""
         vocabulary = self.vocabulary()
         out: dict[str, QueryTerm] = {}
-        for m in _QUERY_WORD.finditer(text):
-            word = m.group().lower()
+        for m in WORD.finditer(text):
+            word = m.group().replace(".", "").lower()
             if word in STOPWORDS or word in skip:
                 continue
             stems = self.analyzer.terms(word)

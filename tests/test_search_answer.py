@@ -137,6 +137,8 @@ def test_bad_questions_are_named() -> None:
 def test_question_types_and_follow_ups() -> None:
     assert Question.parse("How many districts fell?").kind == "number"
     assert Question.parse("When did it start?").kind == "date"
+    assert Question.parse("By when will the war end?").kind == "date"
+    assert Question.parse("Until when is the road closed?").kind == "date"
     assert Question.parse("In which part of the country is Helmand?").kind == "place"
     assert Question.parse("Who is the president?").kind == "person"
     assert Question.parse("What is the name of the new minister?").kind == "person"
@@ -200,6 +202,14 @@ def test_analyzer_joins_word_forms_a_stemmer_alone_splits() -> None:
     assert terms("fled") == terms("flee") and terms("built") == terms("build")  # irregular forms
     assert terms("Hervé") == terms("Herve")  # accents folded
     assert terms("US") == ["us"]  # a lemma that is a stopword ("we") keeps the word
+    # Dotted abbreviations are words too (their single letters were dropped): "U.S." is "US".
+    assert terms("the U.S. and the U.N.") == terms("the US and the UN") == ["us", "un"]
+
+
+def test_a_dotted_abbreviation_in_a_question_is_a_name_it_must_match(answerer: ExtractiveAnswerer) -> None:
+    terms = answerer.searcher.question_terms("By when will the U.S. war end?")
+    us = next(t for t in terms if t.word == "us")
+    assert us.name and (us.span[0], us.span[1]) == (17, 21)  # "U.S." in the question, for its tokens
 
 
 def test_question_words_the_corpus_spells_differently_still_match(answerer: ExtractiveAnswerer) -> None:
