@@ -63,6 +63,11 @@ def stage_bbc(dest: Path, limit: int | None = None) -> int:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(ROOT / "seeds", dest)
+    return copy_bbc(dest, limit)
+
+
+def copy_bbc(dest: Path, limit: int | None = None) -> int:
+    """Copy the BBC corpus (identical files once) into `dest`/bbc, leaving files already there."""
     seen: set[str] = set()
     count = 0
     for path in sorted(BBC.glob("*/*.txt")):
@@ -73,7 +78,8 @@ def stage_bbc(dest: Path, limit: int | None = None) -> int:
         seen.add(digest)
         target = dest / "bbc" / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if not target.exists() or target.read_bytes() != data:  # an unchanged file keeps its mtime
+            target.write_bytes(data)
         count += 1
         if limit is not None and count >= limit:
             break

@@ -4,7 +4,8 @@ same code, same file.
 Training data: the 8 SQuAD 2.0 development articles (never the held-out ones), as they are
 and as a synonym-spun copy (benchmarks/paraphrase.py), each indexed with real MiniLM. Both
 copies of an article form one group, so leave-one-article-out cross-validation never sees a
-spun version of the article it is tested on.
+spun version of the article it is tested on. `--bbc -1` indexes the 2,127 BBC articles beside
+each copy, as the bot is deployed; measured, it did not help (README, "Answer quality").
 
 1. The ranker: logistic regression over each retrieved sentence's features
    (bot/evidence.py), target "the sentence holds a gold answer".
@@ -14,7 +15,7 @@ spun version of the article it is tested on.
    refused, on out-of-fold predictions; the whole trade-off curve goes into the model file's
    info and benchmarks/results/answer_model.json.
 
-    .venv/bin/python benchmarks/train_answer_model.py            # ~3 minutes
+    .venv/bin/python benchmarks/train_answer_model.py    # ~5 minutes (--bbc -1: ~15)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import DEV_ARTICLES, ROOT, SHARED, WORK
+from common import DEV_ARTICLES, ROOT, SHARED, WORK, copy_bbc
 from paraphrase import nouns_only, spin_squad, wordnet_dir
 
 from bot import evaluate
@@ -76,8 +78,12 @@ class Row:
     synthetic: bool = False  # a made-up unanswerable question (see `topic_swaps`); trains, never measures
 
 
-def build_corpus(name: str, source: Path, work: Path) -> tuple[list[evaluate.Item], Settings]:
+def build_corpus(name: str, source: Path, work: Path, bbc: int) -> tuple[list[evaluate.Item], Settings]:
     items = evaluate.load_squad(source, DEV_ARTICLES, work / "articles")
+    if bbc:
+        copy_bbc(work / "articles", None if bbc < 0 else bbc)
+    elif (work / "articles" / "bbc").exists():
+        shutil.rmtree(work / "articles" / "bbc")
     settings = Settings.load(dotenv=None).but(articles=work / "articles", data=work / "data")
     report = index_for(settings).sync(settings.articles, max_bytes=settings.max_file_bytes)
     print(f"{name}: {report.summary()}", flush=True)
@@ -212,6 +218,7 @@ def main() -> int:
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--dump", type=Path, help="also pickle the out-of-fold features here, for study")
+    parser.add_argument("--bbc", type=int, default=0, help="BBC articles beside them (-1: all, 0: none)")
     args = parser.parse_args()
     t0 = time.perf_counter()
 
@@ -220,7 +227,7 @@ def main() -> int:
     spun_json.write_text(json.dumps(spin_squad(SQUAD, DEV_ARTICLES, seed=0)), encoding="utf-8")
     rows: list[Row] = []
     for name, source in (("plain", SQUAD), ("spun", spun_json)):
-        items, settings = build_corpus(name, source, args.work / name)
+        items, settings = build_corpus(name, source, args.work / name, args.bbc)
         rows += gather(name, items, settings, args.top_k)
     rows = [r for r in rows if r.analysis.evidence]
     groups = np.array([r.item.article for r in rows])
@@ -301,7 +308,8 @@ def main() -> int:
     xq_all, _ = score_questions(rows, ranker)
     answerability = fit(xq_all[:, used], answerable, ANSWERABILITY_FEATURES)
     info = {
-        "trained_on": "SQuAD 2.0 development articles (8) and a WordNet-spun copy (benchmarks/paraphrase.py)",
+        "trained_on": "SQuAD 2.0 development articles (8) and a WordNet-spun copy "
+        f"(benchmarks/paraphrase.py), each indexed among {'all' if args.bbc < 0 else args.bbc} BBC articles",
         "articles": DEV_ARTICLES,
         "questions": int(real.sum()),
         "made_up_unanswerable": int((~real).sum()),
