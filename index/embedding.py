@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from index.errors import MissingExtraError, NewsbotError
+from index.memory import release_freed_memory
 from index.model_files import MINILM_NAME, MINILM_SHA256, load_model_files, local_model_files, minilm_dir
 
 if TYPE_CHECKING:
@@ -81,7 +82,6 @@ class OnnxBertEmbedder:
         self._static: tuple[np.ndarray, np.ndarray] | None = (
             None  # input token embeddings, for word_vectors()
         )
-        self._whole: dict[str, int] = {}  # words the vocabulary holds whole, for word_vectors()
         self._loading = threading.Lock()
         self._warming = False
 
@@ -98,6 +98,9 @@ class OnnxBertEmbedder:
             try:
                 self._load()
                 self._ensure_static()
+                # This thread's own malloc arena holds what loading freed (the model file's
+                # bytes, the float32 blocks of the word embeddings): up to 25 MB of peak RSS.
+                release_freed_memory()
             except Exception:  # the first real use raises it with the whole story
                 logging.getLogger(__name__).debug("background model load failed", exc_info=True)
 
@@ -212,13 +215,15 @@ class OnnxBertEmbedder:
         values, scales = self._ensure_static()
         if self._tokenizer is None:
             self._load()
-        if not self._whole:
-            vocab = self._tokenizer.get_vocab().items()
-            self._whole = {w: i for w, i in vocab if w.isascii() and w.isalnum() and w == w.lower()}
         out = np.zeros((len(words), self.dim), dtype=np.float32)
-        # Most words are one vocabulary entry, which WordPiece would return as is: a dict lookup
-        # instead of the tokenizer (half the answerer's time went into tokenizing single words).
-        pieces: list[list[int]] = [[i] if (i := self._whole.get(w)) is not None else [] for w in words]
+        # Most words are one vocabulary entry, which WordPiece would return as is: a vocabulary
+        # lookup instead of the tokenizer (half the answerer's time went into tokenizing single
+        # words). Only plain lower-case words: the tokenizer would normalise anything else.
+        whole = self._tokenizer.token_to_id
+        pieces: list[list[int]] = [
+            [i] if w.isascii() and w.isalnum() and w == w.lower() and (i := whole(w)) is not None else []
+            for w in words
+        ]
         rest = [k for k, w in enumerate(words) if not pieces[k] and w]
         encoded = self._tokenizer.encode_batch([words[k] for k in rest], add_special_tokens=False)
         for k, e in zip(rest, encoded, strict=True):

@@ -8,8 +8,6 @@ counter moves (every sync that writes bumps it), so it never serves a stale corp
 from __future__ import annotations
 
 import bisect
-import contextlib
-import ctypes
 import logging
 import math
 import re
@@ -26,6 +24,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from index.chunking import sentence_spans
 from index.embedding import Embedder, TokenStates
+from index.memory import release_freed_memory
 from index.passage import Passage
 from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
 from index.store import ChunkStore
@@ -155,7 +154,7 @@ class _Lexical:
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
         del corpus_terms
-        _release_freed_memory()
+        release_freed_memory()  # what building BM25 freed: about 30 MB with the BBC corpus
 
     def words(self, i: int) -> ChunkWords:
         """Chunk i's analysed terms, names and distinct lower-case content words (recent ones kept)."""
@@ -404,6 +403,9 @@ class Searcher:
             return self._search(question, k)
 
     def _search(self, question: str, k: int) -> list[Passage]:
+        # The question's vector first: on a first question it waits for a model still loading in
+        # the background, so that load's memory is given back before BM25's build needs its own.
+        qvec = self.question_vector(question)
         lexical = self.lexical()
         if not lexical.ids:
             return []
@@ -413,9 +415,7 @@ class Searcher:
 
         dense: dict[int, float] = {}
         position = lexical.position
-        result = self.store.col.query(
-            query_embeddings=[self.question_vector(question)], n_results=n, include=["distances"]
-        )
+        result = self.store.col.query(query_embeddings=[qvec], n_results=n, include=["distances"])
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
             if chunk_id in position:  # a chunk written after our BM25 snapshot waits for the next one
                 dense[position[chunk_id]] = 1.0 - float(distance)
@@ -426,7 +426,6 @@ class Searcher:
         dense_norm = _minmax({i: dense.get(i, floor) for i in pool})
         # A chunk is also as good as its best sentence: one sentence that answers can sit in a
         # chunk whose other sentences are about something else.
-        qvec = self.question_vector(question)
         sentence = {i: self._best_sentence(lexical, i, qvec, dense.get(i, floor)) for i in pool}
         sentence_norm = _minmax(sentence)
         # The sentence signal shares the dense side's weight: a rare name that only BM25 can
@@ -534,13 +533,6 @@ def _slim(meta: Any) -> dict[str, Any]:
         if isinstance(out.get(key), str):
             out[key] = sys.intern(out[key])
     return out
-
-
-def _release_freed_memory() -> None:
-    """Give the memory freed by building BM25 back to the system (glibc keeps it otherwise: about
-    30 MB with the BBC corpus). A no-op where the C library has no malloc_trim."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
