@@ -96,10 +96,9 @@ class OnnxBertEmbedder:
 
         def load() -> None:
             try:
-                self._load()
-                self._ensure_static()
+                self._load()  # the word embeddings (0.07 s) load on first use, after BM25's build
                 # This thread's own malloc arena holds what loading freed (the model file's
-                # bytes, the float32 blocks of the word embeddings): up to 25 MB of peak RSS.
+                # bytes): up to 25 MB of peak RSS.
                 release_freed_memory()
             except Exception:  # the first real use raises it with the whole story
                 logging.getLogger(__name__).debug("background model load failed", exc_info=True)

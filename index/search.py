@@ -144,7 +144,7 @@ class _Lexical:
         ]
         self.df: Counter[str] = Counter(term for terms in corpus_terms for term in set(terms))
         self.n_docs = len(ids)
-        self._near: tuple[list[str], dict[str, set[str]]] | None = None  # built on first unseen term
+        self._near: _NearIndex | None = None  # built on first unseen term
         self._resolved: dict[str, str] = {}
         self._by_article: dict[str, list[int]] | None = None
         self._titles: dict[str, str] | None = None
@@ -184,14 +184,14 @@ class _Lexical:
             return self._resolved[term]
         if self._near is None:
             self._near = _near_index(self.df)
-        vocab, deletes = self._near
+        vocab = self._near.vocab
         first = bisect.bisect_left(vocab, term)  # terms that extend it sort right after it
         candidates = {t for t in vocab[first : first + 50] if t.startswith(term) and len(t) - len(term) <= 2}
         candidates |= {term[:k] for k in range(len(term) - 2, len(term)) if term[:k] in self.df}
         for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
             if variant in self.df and variant != term:
                 candidates.add(variant)
-            candidates |= deletes.get(variant, set())
+            candidates |= self._near.deleted_to(variant)
         best = max(sorted(candidates), key=lambda t: self.df[t], default=term)
         if len(self._resolved) < 10_000:
             self._resolved[term] = best
@@ -535,14 +535,36 @@ def _slim(meta: Any) -> dict[str, Any]:
     return out
 
 
-def _near_index(df: Counter[str]) -> tuple[list[str], dict[str, set[str]]]:
-    """The sorted vocabulary, and each 5+ letter term under its one-letter deletions."""
-    deletes: dict[str, set[str]] = {}
-    for t in df:
+@dataclass(frozen=True)
+class _NearIndex:
+    """The sorted vocabulary, and each 5+ letter term under its one-letter deletions. The
+    deletions are kept as sorted 64-bit hashes beside their term's position (12 bytes each, not a
+    dict of strings: 5 MB instead of 23 MB for the BBC corpus's 400,000)."""
+
+    vocab: list[str]
+    keys: np.ndarray  # hash of a deletion, sorted
+    owners: np.ndarray  # position in vocab of the term it was deleted from
+
+    def deleted_to(self, variant: str) -> set[str]:
+        """The terms that `variant` is one deletion of."""
+        h = hash(variant)
+        lo, hi = int(np.searchsorted(self.keys, h, "left")), int(np.searchsorted(self.keys, h, "right"))
+        found = (self.vocab[i] for i in self.owners[lo:hi])
+        return {t for t in found if any(t[:i] + t[i + 1 :] == variant for i in range(len(t)))}
+
+
+def _near_index(df: Counter[str]) -> _NearIndex:
+    vocab = sorted(df)
+    keys: list[int] = []
+    owners: list[int] = []
+    for position, t in enumerate(vocab):
         if len(t) >= 5:
             for i in range(len(t)):
-                deletes.setdefault(t[:i] + t[i + 1 :], set()).add(t)
-    return sorted(df), deletes
+                keys.append(hash(t[:i] + t[i + 1 :]))
+                owners.append(position)
+    hashed = np.array(keys, dtype=np.int64)
+    order = np.argsort(hashed, kind="stable")
+    return _NearIndex(vocab, hashed[order], np.array(owners, dtype=np.int32)[order])
 
 
 def _words(text: str) -> str:
