@@ -8,9 +8,12 @@ Each sentence gets a few measured signals, none of which decides anything alone:
 - the heaviest question term it has no counterpart for, and the question's names it lacks
   (names match exactly and as names: the month "May" is not the verb "may");
 - whether it is pinned to another time than the question ("in 2015" against "in May");
+- what it and its better neighbour hold together, and whether the question's neighbouring words
+  stay together in it ("Kunduz city" as "Kunduz metropolis");
 - its passage's retrieval score and rank;
 - whether it holds the kind of thing asked for (a name, a date, a role, a reason...).
-The ranker model (`bot/answer_model.py`) turns these into one score per sentence.
+The ranker model (`bot/answer_model.json`, `bot/answerability.py`) turns these into one score per
+sentence.
 """
 
 from __future__ import annotations

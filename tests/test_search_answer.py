@@ -187,6 +187,25 @@ def test_a_number_counts_a_noun_that_starts_like_a_preposition() -> None:
     assert find_candidate(ferry, "How many ferries?", "number", counted=[ferry.index("ferry") + 2]) is None
 
 
+def test_proximity_counts_question_phrases_kept_together() -> None:
+    from bot.evidence import _proximity
+    from index.search import QueryTerm
+
+    terms = [
+        QueryTerm("kunduz", "kunduz", 2.0, True, True, (0, 6)),
+        QueryTerm("citi", "city", 3.0, True, False, (7, 11)),
+    ]
+    # "Kunduz metropolis": "city" found as its nearest word, right after the name.
+    kept = ["kunduz", "metropoli", "capit", "provinc"]
+    near = np.array([[0.1, 0.2, 0.1, 0.1], [0.1, 0.6, 0.2, 0.1]], dtype=np.float32)
+    assert _proximity(terms, np.array([1.0, 1.0]), kept, near) == 1.0
+    # "To the west of Kunduz in Maimana, ... the metropolis": both words there, far apart.
+    scattered = ["west", "kunduz", "maimana", "capit", "faryab", "provinc", "taliban", "metropoli"]
+    near = np.zeros((2, len(scattered)), dtype=np.float32)
+    near[1, 7] = 0.6
+    assert _proximity(terms, np.array([1.0, 1.0]), scattered, near) == 0.0
+
+
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
