@@ -43,6 +43,7 @@ QUESTION_FEATURES = (
     "missing_rel",
     "passage_missing_rel",
     "passage_coverage",
+    "passage_content_coverage",
     "unseen",
     "lacks_candidate",
     "polarity_mismatch",
@@ -155,6 +156,7 @@ def question_features(
         by_passage[ev.passage.id] = ev.matches[:n] if seen is None else np.maximum(seen, ev.matches[:n])
     best = max(by_passage.values(), key=lambda m: float(m @ weights), default=np.zeros(n))
     heaviest = float(weights.max()) if n else 1.0
+    content = np.array([0.0 if t.name else t.weight for t in terms], dtype=np.float32)
     own = chosen.matches[:n]
     others = [ev.score for ev in evidence if ev is not chosen]
     best_other = max(others, default=chosen.score - 5.0)
@@ -173,6 +175,9 @@ def question_features(
         "passage_missing_rel": float(((1.0 - best) * weights).max()) / heaviest if n else 0.0,
         # How much of the question the retrieved text speaks of at all, exactly or in other words.
         "passage_coverage": float(best @ weights) / total if n else 0.0,
+        # ...and of its words that are not names: among many articles a rare name ("Kabul") weighs
+        # more than what is asked of it ("What is the weather like in Kabul?").
+        "passage_content_coverage": float(best @ content) / float(content.sum()) if content.sum() else 1.0,
         "unseen": float(sum(t.weight for t in terms if not t.seen)) / total,
         "lacks_candidate": chosen.features["lacks_candidate"],
         "polarity_mismatch": chosen.features["polarity_mismatch"],

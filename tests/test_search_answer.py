@@ -206,6 +206,32 @@ def test_proximity_counts_question_phrases_kept_together() -> None:
     assert _proximity(terms, np.array([1.0, 1.0]), scattered, near) == 0.0
 
 
+def test_what_is_asked_of_a_name_is_covered_apart_from_the_name() -> None:
+    # "What is the weather like in Kabul?" among many articles: the rare name outweighs "weather",
+    # so the passage that names Kabul covers most of the question's weight and none of what it asks.
+    from bot.answerability import question_features
+    from bot.evidence import Evidence
+    from index.passage import Passage
+    from index.search import QueryTerm
+
+    text = "KABUL, Afghanistan - The Taliban entered two provincial capitals."
+    passage = Passage("c1", "a.txt", "Title", "", "", text, 0, len(text), 1.0)
+    weather = QueryTerm("weather", "weather", 7.0, True, False, (12, 19))
+    kabul = QueryTerm("kabul", "kabul", 9.3, True, True, (28, 33))
+    signals = {"cos": 0.5, "soft": 0.6, "lexical": 0.5, "missing": 0.4, "lacks_candidate": 0.0}
+    signals |= {"polarity_mismatch": 0.0, "names_missing": 0.0}
+
+    def evidence(matches: list[float]) -> Evidence:
+        return Evidence(passage, 0, 0, 0, len(text), None, np.array(matches, dtype=np.float32), signals, 0.3)
+
+    asked = evidence([0.03, 1.0])
+    features = question_features([weather, kabul], [asked], asked)
+    assert features["passage_coverage"] > 0.5 and features["passage_content_coverage"] < 0.05
+    # "Who is Sebghatullah Selab?" asks nothing but the name: nothing else to cover.
+    named = evidence([1.0])
+    assert question_features([kabul], [named], named)["passage_content_coverage"] == 1.0
+
+
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
