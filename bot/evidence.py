@@ -27,7 +27,7 @@ import numpy as np
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches, split_words
+from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches, split_words, written_names
 from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
@@ -95,7 +95,7 @@ class Sentences:
     words: list[list[str]]  # lower-case content words per sentence, in order, each once
     word_stems: list[list[str]]  # the stem of each of those words
     stems: list[set[str]]
-    names: list[set[str]]  # stems of the words written capitalised or as numbers
+    names: list[frozenset[str]]  # terms of the words written capitalised or as numbers, months named
     times: list[frozenset[str]]  # the years and months each sentence names
     vectors: np.ndarray  # the passage's sentence vectors, one row per sentence
 
@@ -249,16 +249,11 @@ class EvidenceScorer:
         words = [list(dict.fromkeys(w for w in split_words(t.lower()) if w not in STOPWORDS)) for t in texts]
         stems = [set(self.searcher.terms(t)) for t in texts]
         word_stems = [self.searcher.analyzer.stems(ws) for ws in words]
-        names = [
-            {s for w in split_words(t) if w[0].isupper() or w[0].isdigit() for s in self.searcher.terms(w)}
-            for t in texts
-        ]
+        names = [written_names(self.searcher.analyzer, t) for t in texts]
         vectors = p.sentence_vectors
         if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
             vectors = self.searcher.embedder.embed(texts)
         times = [time_marks(t) for t in texts]
-        for named, marks in zip(names, times, strict=True):
-            named.update(s for month in marks if not month.isdigit() for s in self.searcher.terms(month))
         entry = Sentences(words, word_stems, stems, names, times, vectors)
         self._cache[p.id] = entry
         if len(self._cache) > self._cache_size:

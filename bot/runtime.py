@@ -32,9 +32,7 @@ def index_for(settings: Settings, embedder: Embedder | None = None) -> Index:
 def open_answerer(settings: Settings, top_k: int = 5, index: Index | None = None) -> Answerer:
     """The offline answerer, or the LLM one on top of it when NEWSBOT_LLM names a provider."""
     index = index or index_for(settings)
-    warm_up = getattr(index.embedder, "warm_up", None)
-    if callable(warm_up):  # the model loads while the answering stack and Chroma are imported
-        warm_up()
+    index.warm_up()  # the model loads while the answering stack and Chroma are imported
     from bot.extractive import ExtractiveAnswerer  # the answering stack: loaded only to answer
     from bot.llm import make_llm
 

@@ -79,9 +79,8 @@ class OnnxBertEmbedder:
         self.dim = int(config["hidden_size"])
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Any = None
-        self._static: tuple[np.ndarray, np.ndarray] | None = (
-            None  # input token embeddings, for word_vectors()
-        )
+        # Input token embeddings (int8 rows, a scale per row), for word_vectors().
+        self._static: tuple[np.ndarray, np.ndarray] | None = None
         self._loading = threading.Lock()
         self._warming = False
 
@@ -89,7 +88,6 @@ class OnnxBertEmbedder:
         """Load the model in the background while the caller opens the index: a one-question
         process (`newsbot ask`) spends 0.6 s importing Chroma, with the CPU mostly free of the
         session set-up that can run beside it. A failure here is raised again by the first use."""
-
         if self._warming or self._session is not None:
             return
         self._warming = True

@@ -142,11 +142,15 @@ class Index:
         if self._searcher is None:
             from index.search import Searcher  # bm25s (and scipy): only where something is searched
 
-            warm_up = getattr(self.embedder, "warm_up", None)
-            if callable(warm_up):  # the model loads while Chroma is imported and opened
-                warm_up()
+            self.warm_up()  # the model loads while Chroma is imported and opened
             self._searcher = Searcher(self._open_store(), self.embedder)
         return self._searcher
+
+    def warm_up(self) -> None:
+        """Start loading the embedding model in the background, where the embedder can."""
+        start = getattr(self.embedder, "warm_up", None)
+        if callable(start):
+            start()
 
     def articles(self) -> list[ArticleState]:
         store = self.searcher().store

@@ -161,13 +161,10 @@ class _Lexical:
         cached = self._words.get(i)
         if cached is None:
             text = self.texts[i]
-            written = split_words(text)
-            lower = [w.lower() for w in written]
-            written = [w for w in written if w[0].isupper() or w[0].isdigit()]
             cached = ChunkWords(
                 frozenset(self._analyzer.terms(text)),
-                frozenset(self._analyzer.terms(" ".join([*written, *time_marks(text)]))),
-                tuple(dict.fromkeys(w for w in lower if w not in STOPWORDS)),
+                written_names(self._analyzer, text),
+                tuple(dict.fromkeys(w for w in split_words(text.lower()) if w not in STOPWORDS)),
             )
             self._words[i] = cached
             if len(self._words) > 256:  # a question's candidates are about 60 chunks
@@ -570,6 +567,13 @@ def _near_index(df: Counter[str]) -> _NearIndex:
 def _words(text: str) -> str:
     """Lowercased words only: "Ad sales boost Time-Warner profit!" ~ "ad sales boost time warner profit"."""
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def written_names(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """The terms of the words `text` writes capitalised or as numbers, and of the months it names
+    (a spinner's "In Could," included): what a question's names may match."""
+    written = [w for w in split_words(text) if w[0].isupper() or w[0].isdigit()]
+    return frozenset(analyzer.terms(" ".join([*written, *time_marks(text)])))
 
 
 class ChunkWords(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def test_a_model_loaded_in_the_background_embeds_as_one_loaded_on_use(cache_dir:
     warmed = make_embedder("minilm", cache_dir)
     assert isinstance(warmed, OnnxBertEmbedder)
     warmed.warm_up()
-    got = warmed.embed(texts)  # may run while the background load is still going: it waits
+    for loader in [t for t in threading.enumerate() if t.name == "newsbot-model-load"]:
+        loader.join(timeout=60)
+    assert warmed._session is not None  # loaded in the background, before any use
+    got = warmed.embed(texts)
     assert np.allclose(got, make_embedder("minilm", cache_dir).embed(texts), atol=1e-6)
     assert warmed.word_vectors(["defense"]).shape == (1, 384)
 
