@@ -249,6 +249,9 @@ def test_analyzer_joins_word_forms_a_stemmer_alone_splits() -> None:
     assert terms("US") == ["us"]  # a lemma that is a stopword ("we") keeps the word
     # Dotted abbreviations are words too (their single letters were dropped): "U.S." is "US".
     assert terms("the U.S. and the U.N.") == terms("the US and the UN") == ["us", "un"]
+    # The order of two events is no topic: "after reaching" is answered by "seized ... before dispersing".
+    assert terms("after reaching the entrance") == terms("reaching the entrance before")
+    assert terms("not against") == ["not", "against"]  # negations stay
 
 
 def test_a_dotted_abbreviation_in_a_question_is_a_name_it_must_match(answerer: ExtractiveAnswerer) -> None:
