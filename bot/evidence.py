@@ -7,7 +7,8 @@ Each sentence gets a few measured signals, none of which decides anything alone:
   so "defense" finds "protection" in a synonym-spun article;
 - the heaviest question term it has no counterpart for, and the question's names it lacks
   (names match exactly and as names: the month "May" is not the verb "may");
-- whether it is pinned to another time than the question ("in 2015" against "in May");
+- whether it, or its whole passage, is pinned to another time than the question ("in 2015"
+  against "in May");
 - what it and its better neighbour hold together, and whether the question's neighbouring words
   stay together in it ("Kunduz city" as "Kunduz metropolis");
 - its passage's retrieval score and rank;
@@ -57,6 +58,7 @@ SENTENCE_FEATURES = (
     "names_missing",
     "sentence_names_missing",
     "time_conflict",
+    "passage_time_conflict",
     "length",
     "neighbour_cos",
     "neighbour_soft",
@@ -138,6 +140,9 @@ class EvidenceScorer:
                 sims = pieces.vectors @ passage_states.vectors.astype(np.float32).T
             title_stems = set(self.searcher.terms(p.title))
             passage_names = title_stems.union(*sentences.names)
+            # The passage is pinned to other times than the question, in every sentence that names
+            # one: its sentences without a date speak of those times too.
+            passage_time_conflict = _time_conflict(asked_times, frozenset().union(*sentences.times))
             # Names and numbers of the question that the passage never uses ("Hastings" asked,
             # "Sicily" told): paraphrase cannot explain those away.
             names_missing = sum(t.weight for t in names if t.stem not in passage_names) / names_total
@@ -206,7 +211,8 @@ class EvidenceScorer:
                             )
                             / names_total,
                             # "...in May?" against a sentence about 2015: another time, another event.
-                            "time_conflict": float(bool(asked_times and times and not asked_times & times)),
+                            "time_conflict": _time_conflict(asked_times, times),
+                            "passage_time_conflict": passage_time_conflict,
                             "length": math.log1p(len(text)),
                             "proximity": _proximity(terms, matches, sentences.word_stems[i], cosines),
                         },
@@ -259,6 +265,11 @@ class EvidenceScorer:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return entry
+
+
+def _time_conflict(asked: frozenset[str], told: frozenset[str]) -> float:
+    """1 when the question and the text are each pinned to times, and to none in common."""
+    return float(bool(asked and told and not asked & told))
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,24 @@ def test_the_times_a_sentence_is_pinned_to() -> None:
     assert time_marks("He said they could enter in time.") == set()
 
 
+def test_a_sentence_without_a_date_is_pinned_to_its_passages_times(
+    articles: Path, data: Path, hash_embedder: HashEmbedder
+) -> None:
+    # "...pushed them back" says no time, but its passage is about 2015: not the May the question asks.
+    write_news(articles, "old.txt", "Kunduz", "Rebels took Kunduz city in 2015. Airstrikes pushed them.")
+    write_news(articles, "may.txt", "Helmand", "In May, rebels entered Lashkar Gah. Airstrikes pushed them.")
+    write_news(articles, "none.txt", "Faryab", "Rebels reached Maimana. Airstrikes pushed them.")
+    index = Index(data, hash_embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    answerer = ExtractiveAnswerer(index.searcher())
+    question = "Which city did airstrikes defend in May?"
+    analysis = answerer.analyze(question, question, answerer.searcher.search(question, 3))
+    pushed = {ev.passage.article: ev.features for ev in analysis.evidence if "pushed" in ev.text}
+    assert pushed["old.txt"]["time_conflict"] == 0.0 and pushed["old.txt"]["passage_time_conflict"] == 1.0
+    assert pushed["may.txt"]["passage_time_conflict"] == 0.0
+    assert pushed["none.txt"]["passage_time_conflict"] == 0.0  # a passage with no time conflicts with none
+
+
 def test_a_number_counts_a_noun_that_starts_like_a_preposition() -> None:
     # "forces" begins with "for": the noun's own letters are not a preposition between the two.
     sentence = "The rebels killed more than 20 of the government’s most elite forces."
