@@ -28,7 +28,7 @@ import numpy as np
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import STOPWORDS, Passage, QueryTerm, Searcher, near_matches, split_words, written_names
+from index.search import Passage, QueryTerm, Searcher, content_words, near_matches, written_names
 from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
@@ -252,7 +252,7 @@ class EvidenceScorer:
             self._cache.move_to_end(p.id)
             return cached
         texts = [p.text[s:e] for s, e in p.sentences]
-        words = [list(dict.fromkeys(w for w in split_words(t.lower()) if w not in STOPWORDS)) for t in texts]
+        words = [content_words(t) for t in texts]
         stems = [set(self.searcher.terms(t)) for t in texts]
         word_stems = [self.searcher.analyzer.stems(ws) for ws in words]
         names = [written_names(self.searcher.analyzer, t) for t in texts]

@@ -58,6 +58,12 @@ def split_words(text: str) -> list[str]:
     return [m.group().replace(".", "") for m in WORD.finditer(text)]
 
 
+def content_words(text: str) -> list[str]:
+    """The distinct lower-case words of `text` that are not stopwords, in order: what soft
+    matching compares a question's words with."""
+    return list(dict.fromkeys(w for w in split_words(text.lower()) if w not in STOPWORDS))
+
+
 # Negations and quantity words ("against", "not", "own", "most") stay: they change what is asked.
 # bm25s's English stopwords without its negations ("did not win" is not "did win"), plus the
 # pronouns, auxiliaries, question words and reporting verbs that name no topic in a news question,
@@ -166,7 +172,7 @@ class _Lexical:
             cached = ChunkWords(
                 frozenset(self._analyzer.terms(text)),
                 written_names(self._analyzer, text),
-                tuple(dict.fromkeys(w for w in split_words(text.lower()) if w not in STOPWORDS)),
+                tuple(content_words(text)),
             )
             self._words[i] = cached
             if len(self._words) > 256:  # a question's candidates are about 60 chunks
