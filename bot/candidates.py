@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from index.search import STOPWORDS
+
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -97,8 +99,9 @@ _LEADING_TITLE = re.compile(
     r"Mr|Mrs|Ms|Dr|Director|Chief|Judge|Justice)\.?\s+"
 )
 _PROPER = re.compile(rf"\b{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP})*")
-# Capitalised only because they start a sentence: never a place or a name.
-_SENTENCE_STARTERS = frozenset(
+# Capitalised only because they start a sentence: never a place or a name. The index's stopwords
+# too ("About 900,000 staff...", "Under the plan..."): a word that names no topic names no one.
+_SENTENCE_STARTERS = STOPWORDS | frozenset(
     "there these those this that then thus however prior even still yet also only solely within since "
     "after before during despite although though while when once both each every many most some several "
     "such here according earlier later last next first finally meanwhile instead if as so because whether "

@@ -10,11 +10,14 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from bot import quote
 from bot.candidates import find_candidate
+from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, is_follow_up
 from index.articles import read_article_text
 from index.indexer import Index
+from index.passage import Passage
 from index.search import Searcher
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
@@ -164,6 +167,9 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     spokesman = "However Rohullah Ahmadzai, a ministry spokesman, said so."
     found = find_candidate(spokesman, "Who is the ministry spokesman?", "person")
     assert found is not None and spokesman[found[0] : found[1]] == "Rohullah Ahmadzai"
+    # A capitalised stopword is never a name on its own ("About 900,000 staff...").
+    assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
+    assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
 
 
 def test_the_times_a_sentence_is_pinned_to() -> None:
@@ -416,3 +422,32 @@ def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, 
     # The same search with BM25 alone never reaches it: the dense weight is what finds it.
     lexical_only = Searcher(hybrid.store, embedder, bm25_weight=1.0)
     assert "answer.txt" not in [p.article for p in lexical_only.search(question, 3)]
+
+
+def test_a_dated_sentence_well_below_an_undated_best_match_is_quoted_for_a_when_question() -> None:
+    # "before the withdrawal started" matches best but dates nothing; the sentence that gives the
+    # date scores lower (beyond the second-sentence margin) and must still be quoted, not refused.
+    text = (
+        "But before the U.S. withdrawal started, only a handful of districts changed hands. "
+        "Since May 1, when U.S. forces formally started their withdrawal, the Taliban took 50 districts."
+    )
+    first = text.index("Since")
+    passage = Passage(
+        "c1", "a1", "T", "", "", text, 0, len(text), 1.0, sentences=((0, first - 1), (first, len(text)))
+    )
+    question = Question.parse("When did the U.S. withdrawal begin?")
+
+    def sentence(i: int, score: float) -> Evidence:
+        start, end = passage.sentences[i]
+        found = find_candidate(text[start:end], question.text, question.kind)
+        features = {"names_missing": 0.0}
+        return Evidence(passage, 0, i, start, end, found, np.ones(2), features, score)
+
+    undated, dated = sentence(0, 1.3), sentence(1, 1.3 - 1.5 - 0.5)
+    assert undated.candidate is None and dated.candidate is not None
+    quoted = quote.sentences_to_quote(question, [undated, dated], undated)
+    assert [ev.index for ev in quoted] == [0, 1]
+    assert not quote.lacks_what_was_asked(question, quoted)
+    # Far below (beyond the list margin), it is not the same event: nothing is completed.
+    far = sentence(1, 1.3 - quote.LIST_MARGIN - 0.5)
+    assert quote.lacks_what_was_asked(question, quote.sentences_to_quote(question, [undated, far], undated))
