@@ -385,6 +385,7 @@ class Searcher:
         """The content words of `text` (one per distinct stem) with their weights in the corpus;
         `skip` names words that shape a question rather than say what it is about."""
         vocabulary = self.vocabulary()
+        months = time_marks(text)  # "in may" typed in lower case is the month, a name to match
         out: dict[str, QueryTerm] = {}
         for m in WORD.finditer(text):
             word = m.group().replace(".", "").lower()
@@ -396,7 +397,7 @@ class Searcher:
             stem = vocabulary.resolve(stems[0])
             if stem not in out:
                 # Capitalised inside the question, or a number: a name, a year, an amount.
-                name = (m.group()[0].isupper() and m.start() > 0) or word[0].isdigit()
+                name = (m.group()[0].isupper() and m.start() > 0) or word[0].isdigit() or word in months
                 weight = 1.0 + vocabulary.idf(stem)
                 out[stem] = QueryTerm(stem, word, weight, vocabulary.count(stem) > 0, name, m.span())
         return list(out.values())

@@ -17,7 +17,17 @@ _SPUN_MAY = re.compile(
 )
 
 
+# Typed in lower case ("which city did they enter in may?", as chat users write): a month name
+# after a word of time, where no verb or noun of that spelling would stand.
+_LOWER_MONTH = re.compile(
+    r"\b(?:in|since|by|until|from|before|after|during|early|late|mid|of|last|next|this)\s+"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december)\b"
+    r"(?!\s+(?:be|have|not|also|well|still|never|i|we|you|he|she|it|they)\b)"
+)
+
+
 def time_marks(text: str) -> frozenset[str]:
-    """The years and months `text` names ("in May", "in 2015"), lower-cased."""
+    """The years and months `text` names ("in May", "in 2015", "since may 1"), lower-cased."""
     marks = {m.group().lower() for m in _TIME_MARK.finditer(text)}
+    marks |= {m.group(1) for m in _LOWER_MONTH.finditer(text)}
     return frozenset(marks | {"may"} if _SPUN_MAY.search(text) else marks)

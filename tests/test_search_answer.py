@@ -180,6 +180,11 @@ def test_the_times_a_sentence_is_pinned_to() -> None:
     assert time_marks("In Could, Taliban forces entered Lashkar Gah.") == {"may"}
     assert time_marks("Since Could 1, when U.S. forces started") == {"may"}
     assert time_marks("He said they could enter in time.") == set()
+    # Typed in lower case: the month after a word of time, the verb anywhere else.
+    assert time_marks("which city did they enter in may?") == {"may"}
+    assert time_marks("what happened since march 3") == {"march"}
+    assert time_marks("in may we will see") == set()
+    assert time_marks("they may march in protest") == set()
 
 
 def test_a_sentence_without_a_date_is_pinned_to_its_passages_times(
