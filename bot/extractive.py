@@ -19,7 +19,7 @@ from bot.answer import Answer, timings
 from bot.answerability import AnswerModel, load_model, question_features
 from bot.briefing import Briefer, detect
 from bot.evidence import Evidence, EvidenceScorer, Term
-from bot.question import Question, clean_question, is_follow_up
+from bot.question import Question, clean_question, core_question, is_follow_up
 from index.search import Passage, Searcher
 
 
@@ -53,7 +53,8 @@ class ExtractiveAnswerer:
         on_token: Callable[[str], None] | None = None,  # nothing streams offline; kept for one interface
     ) -> Answer:
         t0 = time.perf_counter()
-        text = clean_question(question)
+        asked = clean_question(question)
+        text = core_question(asked)  # "Can you tell me who X is, please?" -> "who is X?"
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:  # "what did the articles say about X?": a briefing, not one quote
             return self.briefer.answer(request, text, history)
@@ -61,6 +62,7 @@ class ExtractiveAnswerer:
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()
         answer = self.compose(text, standalone, passages)
+        answer.question = asked
         answer.timings_ms = timings(t0, t1, time.perf_counter())
         return answer
 

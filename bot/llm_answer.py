@@ -20,7 +20,7 @@ from bot import prompts
 from bot.answer import Answer, BriefingGroup, Citation, timings
 from bot.briefing import Request, detect
 from bot.extractive import ExtractiveAnswerer
-from bot.question import clean_question, is_follow_up
+from bot.question import clean_question, core_question, is_follow_up
 from index.search import Passage, Searcher
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,8 @@ class LLMAnswerer:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
-        text = clean_question(question)
+        asked = clean_question(question)
+        text = core_question(asked)  # what retrieval and the offline check read; the LLM reads `asked`
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:
             return self._briefing(request, text, history, on_token)
@@ -98,7 +99,8 @@ class LLMAnswerer:
         analysis = self.extractive.analyze(text, standalone, passages)
         offline = self.extractive.decide(analysis, standalone)
         relevant = self.extractive.relevant(analysis)
-        result = self._generate(text, standalone, passages, offline, on_token) if relevant else offline
+        result = self._generate(asked, standalone, passages, offline, on_token) if relevant else offline
+        result.question = asked
         result.timings_ms = timings(t0, t1, time.perf_counter())
         return result
 

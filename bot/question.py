@@ -42,6 +42,53 @@ def clean_question(raw: str) -> str:
     return text
 
 
+# What people put around a question in chat: a greeting or "please" ("Hi, please, who...?"), a
+# request ("Can you tell me", "I'd like to know:", "Do you know", "According to the articles,")
+# before a question word, and "please"/"thanks" after it. Left in, the question's kind is missed
+# (every kind is read from its first word) and "like" or "please" count as topic words.
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|ok|okay|so|please|pls|quick question|question)\b[\s,:;!.]*(?=\w)", re.I
+)
+_REQUEST = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+(?:please\s+)?(?:tell|show|let)\s+(?:me|us)"
+    r"(?:\s+know)?|(?:please\s+)?(?:tell|show)\s+(?:me|us)|let\s+(?:me|us)\s+know"
+    r"|(?:do|does)\s+(?:you|anyone|someone|the\s+articles?|the\s+news)\s+(?:know|say|mention|tell\s+(?:me|us))"
+    r"|i(?:'d|’d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|i\s+wonder"
+    r"|i(?:'m|’m|\s+am)\s+(?:curious|wondering)|(?:according\s+to|based\s+on|in)\s+the\s+"
+    r"(?:articles?|news|stories|story|reports?|coverage))[\s,:;-]*"
+    r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
+    re.I,
+)
+_THANKS = re.compile(r"[\s,;-]*\b(?:please|thanks|thank\s+you|thx|pls)\W*$", re.I)
+# "who the spokesman is", "what the population of Kunduz was": a question put inside a request
+# keeps statement order; put back as asked ("who is the spokesman").
+_EMBEDDED = re.compile(
+    r"^(?P<wh>(?:which|what)\s+(?!(?:the|a|an)\b)(?-i:[a-z]+)|how\s+(?:many|much)\s+[a-z]+|how\s+(?:old|long|far)"
+    r"|who|whom|where|when|what)\s+(?P<rest>.+?)"
+    r"\s+(?P<verb>is|are|was|were)(?P<end>\W*)$",
+    re.I,
+)
+
+
+def core_question(text: str) -> str:
+    """The question inside what was typed: "Hi, can you tell me who the defense ministry
+    spokesman is, please?" -> "who is the defense ministry spokesman?". Anything else is kept."""
+    core = text
+    for _ in range(3):  # "Hi, please, can you tell me..."
+        stripped = _REQUEST.sub("", _GREETING.sub("", core), count=1)
+        if stripped == core:
+            break
+        core = stripped
+    if core != text:
+        m = _EMBEDDED.match(core)
+        if m:
+            core = f"{m['wh']} {m['verb']} {m['rest']}{m['end']}"
+    end = "?" if text.rstrip().endswith("?") else ""
+    trimmed = _THANKS.sub("", core)
+    core = trimmed + end if trimmed != core and trimmed else core
+    return core if core.strip(" ?.!,") else text
+
+
 # Nouns that make "which/what <noun>" a question about a place.
 _PLACE_NOUNS = (
     r"part|country|countries|city|cities|capital|capitals|province|provinces|region|regions|state|states|"

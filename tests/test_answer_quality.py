@@ -62,6 +62,10 @@ def highlighted(answer: Answer) -> list[str]:
         ("How are the isolated outposts resupplied?", "air drive"),
         ("Why has U.S. air support been reduced?", "guidelines of engagement"),
         ("When did the U.S. withdrawal begin?", "Could 1"),
+        # As chat users type it: a request around the question.
+        ("Hi, can you tell me who the defense ministry spokesman is, please?", "Rohullah Ahmadzai"),
+        ("Please, who is Sebghatullah Selab?", "the deputy of Faryab’s provincial capital"),
+        ("I would like to know: who is Amruddin Wali?", "a member of Kunduz’s provincial council"),
     ],
 )
 def test_a_question_in_other_words_than_the_article_is_answered(
@@ -70,6 +74,7 @@ def test_a_question_in_other_words_than_the_article_is_answered(
     answer = seed.answer(question)
     assert answer.found, f"{question} was refused"
     assert any(expected in text for text, _ in quotes(answer)), answer.text
+    assert answer.question == question  # shown as typed
 
 
 @pytest.mark.parametrize(

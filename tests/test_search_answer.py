@@ -14,7 +14,7 @@ from bot import quote
 from bot.candidates import find_candidate
 from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
-from bot.question import BadQuestion, Question, clean_question, is_follow_up
+from bot.question import BadQuestion, Question, clean_question, core_question, is_follow_up
 from index.articles import read_article_text
 from index.indexer import Index
 from index.passage import Passage
@@ -149,6 +149,27 @@ def test_question_types_and_follow_ups() -> None:
     assert is_follow_up("and who is its deputy?") and not is_follow_up(
         "Who is the deputy defence minister now?"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "core"),
+    [
+        ("Can you tell me who the defense ministry spokesman is?", "who is the defense ministry spokesman?"),
+        ("Hi, please, who is Amruddin Wali?", "who is Amruddin Wali?"),
+        ("I'd like to know: by when will the war end?", "by when will the war end?"),
+        ("Do you know what the population of Kunduz is", "what is the population of Kunduz"),
+        ("According to the articles, how many districts fell?", "how many districts fell?"),
+        ("Why was air support reduced, thanks!", "Why was air support reduced"),
+        ("Who is the mayor of Kabul, please?", "Who is the mayor of Kabul?"),
+        # Left as typed: nothing around a question, or no question inside.
+        ("Who is the defense ministry spokesman?", "Who is the defense ministry spokesman?"),
+        ("Tell me about Kunduz", "Tell me about Kunduz"),
+        ("What did the so-called council decide?", "What did the so-called council decide?"),
+        ("please", "please"),
+    ],
+)
+def test_the_question_inside_a_chat_request_is_what_is_asked(typed: str, core: str) -> None:
+    assert core_question(typed) == core
 
 
 def test_answer_candidates_skip_what_the_question_already_says() -> None:
