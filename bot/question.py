@@ -171,10 +171,11 @@ _FOCUS = [
         r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
         re.I,
     ),
-    # "When was the movement founded?": the event a date question dates.
+    # "When was the movement founded?": the event a date question dates (a lower-case participle:
+    # "When is Ghani meeting Biden?" dates no "Biden").
     re.compile(
         r"^\W*when\s+(?:was|were|is|are|will\s+be|has\s+been|had\s+been)\s+.+?\s+"
-        r"([a-z]+(?:ed|en)|built|born|made|held|won|begun|set|shut|led|sold|bought|found|fought|brought|"
+        r"((?-i:[a-z]+(?:ed|en))|built|born|made|held|won|begun|set|shut|led|sold|bought|found|fought|brought|"
         r"sent|spent|lost|paid|struck|run|seen|known|shown|drawn|grown|thrown|flown|signed)\W*$",
         re.I,
     ),
