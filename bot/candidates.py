@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from index.search import STOPWORDS
+from index.times import time_marks
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -186,6 +187,8 @@ def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> 
             continue
         text = m.group(group)
         start = m.start(group)
+        if kind == "place" and group and (_DATE_WORD.match(text) or time_marks(m.group())):
+            continue  # "in May", "on Sunday", a spinner's "In Could,": a time, not a place
         if kind == "person":
             head = text.split(maxsplit=1)
             if len(head) == 2 and head[0].lower() in _SENTENCE_STARTERS:

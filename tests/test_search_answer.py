@@ -190,6 +190,12 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     spokesman = "However Rohullah Ahmadzai, a ministry spokesman, said so."
     found = find_candidate(spokesman, "Who is the ministry spokesman?", "person")
     assert found is not None and spokesman[found[0] : found[1]] == "Rohullah Ahmadzai"
+    # A month after "in" is a time, not a place: the spinner's "In Could," (May) neither.
+    lashkar = "In Could, Taliban forces entered Lashkar Gah, the capital of Helmand."
+    found = find_candidate(lashkar, "Which capitals did the Taliban enter?", "place")
+    assert found is not None and lashkar[found[0] : found[1]] == "Lashkar Gah"
+    found = find_candidate("In May, they entered Kunduz.", "Where did they go?", "place")
+    assert found is not None and found[0] == len("In May, they entered ")
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
