@@ -167,7 +167,29 @@ def find_candidate(
                 and proper.group().lower() not in asked
             ):
                 return proper.start(), proper.end()
+    if kind == "person" and not _ASKS_HOLDER.search(asked):
+        # No name, and none asked for: an office answers "who did they appoint?" ("a new acting
+        # minister of defense"). Never "who is the police chief?" or "who leads the Taliban?":
+        # those ask for a holder's name.
+        office = _OFFICE.search(sentence)
+        if office:
+            return office.start(), office.end()
     return None
+
+
+_OFFICES = re.compile(
+    r"\b(?:minister|chief|spokesman|spokeswoman|spokesperson|governor|commander|president|mayor|leader|"
+    r"director|secretary|ambassador|judge|deputy|chairman|chairwoman|envoy)s?\b",
+    re.I,
+)
+_ASKS_HOLDER = re.compile(
+    rf"{_OFFICES.pattern}|\bname\b|\b(?:lead|leads|led|head|heads|headed|run|runs|ran|command|commands|"
+    r"commanded|govern|governs|governed|chair|chairs|chaired)\b",
+    re.I,
+)
+_OFFICE = re.compile(
+    rf"\b(?:a|an|the|its|their)\s+(?:[a-z][\w’'-]*\s+){{0,3}}?{_OFFICES.pattern}(?:\s+of\s+[a-z][\w’'-]*)?"
+)
 
 
 def all_candidates(sentence: str, question: str, kind: str) -> list[str]:

@@ -196,6 +196,16 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert found is not None and lashkar[found[0] : found[1]] == "Lashkar Gah"
     found = find_candidate("In May, they entered Kunduz.", "Where did they go?", "place")
     assert found is not None and found[0] == len("In May, they entered ")
+    # No name: an office answers a who-question that asks for no holder's name.
+    appointed = "On Saturday, the authorities appointed a new acting minister of defense and an army chief."
+    found = find_candidate(appointed, "Who did the government appoint on Saturday?", "person")
+    assert found is not None and appointed[found[0] : found[1]] == "a new acting minister of defense"
+    for asks_a_name in (
+        "Who is the police chief?",
+        "Who leads the army?",
+        "What is the name of the minister?",
+    ):
+        assert find_candidate(appointed, asks_a_name, "person") is None
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
