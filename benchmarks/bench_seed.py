@@ -1,7 +1,8 @@
 """The seed article, as shipped: the development questions (../shared/eval/seed_qa_dev.jsonl)
 and our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used
-for training), first with seeds/ alone, then with the 2,127 BBC articles indexed beside it.
-Each figure is a real `newsbot eval` process. Writes benchmarks/results/bench_seed.json.
+for training), first with seeds/ alone, then with the 2,127 BBC articles indexed beside it; and
+both sets together as chat users type them (STYLES: lower case, a request around the question),
+seeds/ alone. Each figure is a real `newsbot eval` process. Writes benchmarks/results/bench_seed.json.
 
     .venv/bin/python benchmarks/bench_seed.py            # ~4 minutes (the BBC build is most of it)
     .venv/bin/python benchmarks/bench_seed.py --no-bbc   # seconds
@@ -25,17 +26,43 @@ QUESTION_FILES = {
     "ours": ROOT / "benchmarks" / "seed_questions.jsonl",
 }
 
+# The same questions as people type them in chat; the answers expected do not change.
+STYLES = {
+    "as asked": lambda q: q,
+    "lower case, no question mark": lambda q: q.lower().rstrip("?").strip(),
+    "Please, ...": lambda q: "Please, " + q[0].lower() + q[1:],
+    "I would like to know: ...": lambda q: "I would like to know: " + q[0].lower() + q[1:],
+    "Can you tell me ...": lambda q: "Can you tell me " + q[0].lower() + q[1:],
+}
+
+
+def run_eval(path: Path, articles: Path, data: Path) -> dict[str, Any]:
+    run = run_rss([*NEWSBOT, "eval", str(path), "--json", "--articles", str(articles), "--data", str(data)])
+    assert run.returncode == 0, run.stderr
+    report: dict[str, Any] = json.loads(run.stdout)
+    return report
+
+
+def styles(articles: Path, data: Path) -> dict[str, Any]:
+    items = [
+        json.loads(line) for path in QUESTION_FILES.values() for line in path.read_text().splitlines() if line
+    ]
+    out: dict[str, Any] = {}
+    for style, rewrite in STYLES.items():
+        path = WORK / "seed-styled.jsonl"
+        path.write_text(
+            "".join(json.dumps({**item, "question": rewrite(item["question"])}) + "\n" for item in items)
+        )
+        out[style] = run_eval(path, articles, data)["metrics"]
+    return out
+
 
 def evaluate(articles: Path, data: Path) -> dict[str, Any]:
     built = run_rss([*NEWSBOT, "index", "--articles", str(articles), "--data", str(data)])
     assert built.returncode == 0, built.stderr
     out: dict[str, Any] = {"index": built.stdout.strip()}
     for name, path in QUESTION_FILES.items():
-        run = run_rss(
-            [*NEWSBOT, "eval", str(path), "--json", "--articles", str(articles), "--data", str(data)]
-        )
-        assert run.returncode == 0, run.stderr
-        report = json.loads(run.stdout)
+        report = run_eval(path, articles, data)
         wrong = [
             {"id": r["id"], "question": r["question"], "answer": r["answer"][:200]}
             for r in report["results"]
@@ -55,12 +82,20 @@ def main() -> int:
     shutil.copytree(ROOT / "seeds", seeds)
     shutil.rmtree(WORK / "seed-data", ignore_errors=True)
     result["seeds"] = evaluate(seeds, WORK / "seed-data")
+    result["styles"] = styles(seeds, WORK / "seed-data")
     if not args.no_bbc:
         corpus = WORK / "seed-bbc-articles"
         stage_bbc(corpus)
         result["seeds+bbc"] = evaluate(corpus, WORK / "seed-bbc-data")
     (ROOT / "benchmarks" / "results" / "bench_seed.json").write_text(json.dumps(result, indent=1) + "\n")
+    for style, m in result["styles"].items():
+        print(
+            f"seeds, typed as {style!r:32}: answers {m['answer_accuracy']:.1%}, answerable refused "
+            f"{m['answerable_refused']:.1%}, unanswerable refused {m['unanswerable_refused']:.1%}"
+        )
     for where, figures in result.items():
+        if where == "styles":
+            continue
         for name in QUESTION_FILES:
             m = figures[name]
             print(
