@@ -143,9 +143,11 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
 TYPED_KINDS = frozenset({"person", "date", "place", "number", "frequency", "role"})
 
 # "Which provincial capitals...", "What groups make up...", "Name the cities...": a plural
-# head noun asks for every item, not one.
+# head noun asks for every item, not one. Not a verb with its object: "Which country supplies the
+# Taliban...".
 _LIST = re.compile(
-    r"^\W*(?:(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+(?!of\b)"
+    r"^\W*(?:(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+"
+    r"(?!(?:of|the|a|an|its|their|his|her|our|this|these|those)\b)"
     r"|(?:name|list)\s+(?:the|all|every)\b|what\s+(?:are|were)\s+the\s+(?:\w+\s+)?[a-z]{3,}(?<![su]s)s\b)",
     re.I,
 )

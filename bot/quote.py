@@ -145,7 +145,11 @@ def refused(question: str, standalone: str, closest: Passage | None) -> Answer:
 def _items(question: Question, ev: Evidence) -> list[str]:
     if not question.typed:
         return [ev.text]
-    return all_candidates(ev.text, question.text, question.kind) if ev.candidate is not None else []
+    if ev.candidate is None:
+        return []
+    # The sentence's own candidate, found where no pattern lists one ("...entered Lashkar Gah").
+    own = ev.text[ev.candidate[0] : ev.candidate[1]].lower()
+    return list(dict.fromkeys([own, *all_candidates(ev.text, question.text, question.kind)]))
 
 
 def _in_reading_order(picked: list[Evidence]) -> list[Evidence]:

@@ -146,6 +146,8 @@ def test_question_types_and_follow_ups() -> None:
     assert Question.parse("Who is the president?").kind == "person"
     assert Question.parse("What is the name of the new minister?").kind == "person"
     assert Question.parse("What did the council decide?").kind == "other"
+    assert Question.parse("Which provincial capitals did the Taliban enter?").is_list
+    assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
     assert Question.parse("When was the movement founded?").focus == "founded"
     assert Question.parse("When is President Ghani meeting Biden?").focus == ""  # a name, not an event
     assert is_follow_up("and who is its deputy?") and not is_follow_up(
