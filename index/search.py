@@ -290,8 +290,19 @@ class Searcher:
     # --- vectors ------------------------------------------------------------------------------
 
     def question_vector(self, text: str) -> np.ndarray:
-        """The question's unit vector, remembered: search and the answerer both need it."""
-        return self._remember(f"q:{text}", lambda: self.embedder.embed_query(text))
+        """The question's unit vector, remembered: search and the answerer both need it. Its token
+        states come from the same model pass when the embedder can give both (the answerer's
+        late interaction reads them next)."""
+        both = getattr(self.embedder, "embed_with_states", None)
+        if not callable(both):
+            return self._remember(f"q:{text}", lambda: self.embedder.embed_query(text))
+
+        def make() -> np.ndarray:
+            vector, states = both(text)
+            self._keep_states({text: states})
+            return np.asarray(vector)
+
+        return self._remember(f"q:{text}", make)
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """Context-free unit vectors of single words, for matching a question's words to an
@@ -321,19 +332,21 @@ class Searcher:
             return None
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._states]
+        made = dict(zip(missing, make(missing) if missing else [], strict=True))
+        return self._keep_states(made, texts)
+
+    def _keep_states(self, made: dict[str, TokenStates], texts: Sequence[str] = ()) -> list[TokenStates]:
+        """Remember `made` (and refresh `texts`, already remembered); the states of `texts`."""
         # Kept in half precision: a MiniLM chunk of 80 tokens is 60 KB so, 240 KB as float32.
-        made = {
-            t: TokenStates(st.vectors.astype(np.float16), st.starts, st.ends)
-            for t, st in zip(missing, make(missing) if missing else [], strict=True)
-        }
+        half = {t: TokenStates(st.vectors.astype(np.float16), st.starts, st.ends) for t, st in made.items()}
         out = []
         with self._lock:
-            for text in texts:
-                states = made.get(text) or self._states.get(text)
+            for text in [*half, *texts]:
+                states = half.get(text) or self._states.get(text)
                 assert states is not None
                 self._states[text] = states
                 self._states.move_to_end(text)
-                out.append(states)
+            out = [self._states[text] for text in texts]
             while len(self._states) > 256:  # about 15 MB of MiniLM chunk states at most
                 self._states.popitem(last=False)
         return out

@@ -38,6 +38,22 @@ def test_minilm_matches_the_reference_vectors(cache_dir: Path) -> None:
     assert float(alone @ got[0]) >= 0.99999
 
 
+def test_a_questions_vector_and_token_states_come_from_one_pass_as_from_two(cache_dir: Path) -> None:
+    embedder = make_embedder("minilm", cache_dir)
+    assert isinstance(embedder, OnnxBertEmbedder)
+    question = "Who is the defense ministry spokesman?"
+    vector, states = embedder.embed_with_states(question)
+    assert np.allclose(vector, embedder.embed_query(question), atol=1e-6)
+    apart = embedder.token_states([question])[0]
+    assert np.allclose(states.vectors, apart.vectors, atol=1e-6)
+    assert list(states.starts) == list(apart.starts) and list(states.ends) == list(apart.ends)
+    # Texts of very different lengths run in separate batches; each text's states are its own.
+    texts = [question, "Kunduz. " * 60, "The Taliban entered two provincial capitals on Sunday."]
+    together = embedder.token_states(texts)
+    for text, got in zip(texts, together, strict=True):
+        assert np.allclose(got.vectors, embedder.token_states([text])[0].vectors, atol=1e-5), text
+
+
 def test_word_vectors_average_each_words_wordpiece_embeddings(cache_dir: Path) -> None:
     # Whole-word vocabulary entries skip the tokenizer: the vectors must be what WordPiece gives.
     embedder = make_embedder("minilm", cache_dir)
