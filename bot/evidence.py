@@ -28,7 +28,7 @@ import numpy as np
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import Passage, QueryTerm, Searcher, content_words, near_matches, written_names
+from index.search import Passage, QueryTerm, Searcher, near_matches, read_words
 from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
@@ -252,15 +252,19 @@ class EvidenceScorer:
             self._cache.move_to_end(p.id)
             return cached
         texts = [p.text[s:e] for s, e in p.sentences]
-        words = [content_words(t) for t in texts]
-        stems = [set(self.searcher.terms(t)) for t in texts]
-        word_stems = [self.searcher.analyzer.stems(ws) for ws in words]
-        names = [written_names(self.searcher.analyzer, t) for t in texts]
+        read = [read_words(self.searcher.analyzer, t) for t in texts]
         vectors = p.sentence_vectors
         if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
             vectors = self.searcher.embedder.embed(texts)
         times = [time_marks(t) for t in texts]
-        entry = Sentences(words, word_stems, stems, names, times, vectors)
+        entry = Sentences(
+            [list(r.words) for r in read],
+            [list(r.word_stems) for r in read],
+            [set(r.stems) for r in read],
+            [r.names for r in read],
+            times,
+            vectors,
+        )
         self._cache[p.id] = entry
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

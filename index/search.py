@@ -58,12 +58,6 @@ def split_words(text: str) -> list[str]:
     return [m.group().replace(".", "") for m in WORD.finditer(text)]
 
 
-def content_words(text: str) -> list[str]:
-    """The distinct lower-case words of `text` that are not stopwords, in order: what soft
-    matching compares a question's words with."""
-    return list(dict.fromkeys(w for w in split_words(text.lower()) if w not in STOPWORDS))
-
-
 # Negations and quantity words ("against", "not", "own", "most") stay: they change what is asked.
 # bm25s's English stopwords without its negations ("did not win" is not "did win"), plus the
 # pronouns, auxiliaries, question words and reporting verbs that name no topic in a news question,
@@ -168,12 +162,7 @@ class _Lexical:
         """Chunk i's analysed terms, names and distinct lower-case content words (recent ones kept)."""
         cached = self._words.get(i)
         if cached is None:
-            text = self.texts[i]
-            cached = ChunkWords(
-                frozenset(self._analyzer.terms(text)),
-                written_names(self._analyzer, text),
-                tuple(content_words(text)),
-            )
+            cached = read_words(self._analyzer, self.texts[i])
             self._words[i] = cached
             if len(self._words) > 256:  # a question's candidates are about 60 chunks
                 self._words.pop(next(iter(self._words)))
@@ -511,7 +500,7 @@ class Searcher:
         near = self.word_vectors([t.word for t in terms]) @ self.word_vectors(vocabulary).T
         column = {w: j for j, w in enumerate(vocabulary)}
         out = {}
-        for i, (stems, named, words) in zip(pool, chunks, strict=True):
+        for i, (stems, named, words, _) in zip(pool, chunks, strict=True):
             # A name counts only where the chunk writes it as one: "in May" is not "there may be".
             matches = np.array([t.stem in (named if t.name else stems) for t in terms], dtype=np.float32)
             if words and not matches.all():
@@ -591,17 +580,25 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def written_names(analyzer: Analyzer, text: str) -> frozenset[str]:
-    """The terms of the words `text` writes capitalised or as numbers, and of the months it names
-    (a spinner's "In Could," included): what a question's names may match."""
-    written = [w for w in split_words(text) if w[0].isupper() or w[0].isdigit()]
-    return frozenset(analyzer.terms(" ".join([*written, *time_marks(text)])))
-
-
 class ChunkWords(NamedTuple):
+    """What soft matching reads of a chunk or a sentence (`read_words`)."""
+
     stems: frozenset[str]  # every analysed term
     names: frozenset[str]  # the terms of words written capitalised or as numbers, and months named
     words: tuple[str, ...]  # distinct lower-case content words, in order
+    word_stems: tuple[str, ...]  # the term of each of `words`
+
+
+def read_words(analyzer: Analyzer, text: str) -> ChunkWords:
+    """`text`'s words, read once: its terms, its names (the words it writes capitalised or as
+    numbers, and the months it names, a spinner's "In Could," included: what a question's names
+    may match) and its distinct content words with their terms."""
+    written = split_words(text)
+    words = list(dict.fromkeys(w for w in (x.lower() for x in written) if w not in STOPWORDS))
+    stems = analyzer.stems(words)
+    named = [w.lower() for w in written if w[0].isupper() or w[0].isdigit()]
+    named = [w for w in dict.fromkeys([*named, *time_marks(text)]) if w not in STOPWORDS]
+    return ChunkWords(frozenset(stems), frozenset(analyzer.stems(named)), tuple(words), tuple(stems))
 
 
 def near_matches(exact: np.ndarray, cosines: np.ndarray, names: np.ndarray) -> np.ndarray:
