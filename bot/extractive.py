@@ -57,7 +57,7 @@ class ExtractiveAnswerer:
         text = core_question(asked)  # "Can you tell me who X is, please?" -> "who is X?"
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:  # "what did the articles say about X?": a briefing, not one quote
-            return self.briefer.answer(request, text, history)
+            return self.briefer.answer(request, asked, history)
         standalone = f"{history[-1].standalone} {text}" if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()

@@ -92,7 +92,7 @@ class LLMAnswerer:
         text = core_question(asked)  # what retrieval and the offline check read; the LLM reads `asked`
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:
-            return self._briefing(request, text, history, on_token)
+            return self._briefing(request, asked, history, on_token)
         standalone = self.condense(text, history) if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()

@@ -153,6 +153,10 @@ def test_follow_up_briefing_and_unknown_topic(tmp_path: Path) -> None:
     assert quotes and all("Maimana" in t for t in quotes)
     nothing = answerer.answer("What did the articles say about Zanzibar?")
     assert not nothing.found and nothing.briefing is None
+    # Typed in chat, with a greeting: still a briefing, shown as typed.
+    typed = "Hi, what did the articles say about Kunduz?"
+    greeted = answerer.answer(typed)
+    assert greeted.briefing and greeted.question == typed
 
 
 def test_summary_is_the_central_sentences_in_the_articles_order(tmp_path: Path) -> None:
