@@ -60,6 +60,8 @@ _REQUEST = re.compile(
     re.I,
 )
 _THANKS = re.compile(r"[\s,;-]*\b(?:please|thanks|thank\s+you|thx|pls)\W*$", re.I)
+# "whats the population...", "whos X": the contraction typed without its apostrophe.
+_BARE_CONTRACTION = re.compile(r"^(what|who|where|when|how)s\b", re.I)
 # "who the spokesman is", "what the population of Kunduz was": a question put inside a request
 # keeps statement order; put back as asked ("who is the spokesman").
 _EMBEDDED = re.compile(
@@ -83,6 +85,7 @@ def core_question(text: str) -> str:
         m = _EMBEDDED.match(core)
         if m:
             core = f"{m['wh']} {m['verb']} {m['rest']}{m['end']}"
+    core = _BARE_CONTRACTION.sub(r"\1's", core)
     end = "?" if text.rstrip().endswith("?") else ""
     trimmed = _THANKS.sub("", core)
     core = trimmed + end if trimmed != core and trimmed else core

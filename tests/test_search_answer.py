@@ -165,6 +165,8 @@ def test_question_types_and_follow_ups() -> None:
         ("According to the articles, how many districts fell?", "how many districts fell?"),
         ("Why was air support reduced, thanks!", "Why was air support reduced"),
         ("Who is the mayor of Kabul, please?", "Who is the mayor of Kabul?"),
+        ("whats the population of kunduz", "what's the population of kunduz"),
+        ("hey, whos amruddin wali", "who's amruddin wali"),
         # Left as typed: nothing around a question, or no question inside.
         ("Who is the defense ministry spokesman?", "Who is the defense ministry spokesman?"),
         ("Tell me about Kunduz", "Tell me about Kunduz"),
