@@ -328,7 +328,6 @@ class Searcher:
         """Remember `made` (and refresh `texts`, already remembered); the states of `texts`."""
         # Kept in half precision: a MiniLM chunk of 80 tokens is 60 KB so, 240 KB as float32.
         half = {t: TokenStates(st.vectors.astype(np.float16), st.starts, st.ends) for t, st in made.items()}
-        out = []
         with self._lock:
             for text in [*half, *texts]:
                 states = half.get(text) or self._states.get(text)
