@@ -52,6 +52,8 @@ _GREETING = re.compile(
 _REQUEST = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+(?:please\s+)?(?:tell|show|let)\s+(?:me|us)"
     r"(?:\s+know)?|(?:please\s+)?(?:tell|show)\s+(?:me|us)|let\s+(?:me|us)\s+know"
+    r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:find\s+out|check|look\s+up|say|explain)"
+    r"|(?:do\s+you\s+(?:have\s+)?|(?:does\s+)?anyone\s+(?:have\s+)?)?any\s+idea"
     r"|(?:do|does)\s+(?:you|anyone|someone|the\s+articles?|the\s+news)\s+(?:know|say|mention|tell\s+(?:me|us))"
     r"|i(?:'d|’d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|i\s+wonder"
     r"|i(?:'m|’m|\s+am)\s+(?:curious|wondering)|(?:according\s+to|based\s+on|in)\s+the\s+"

@@ -166,6 +166,8 @@ def test_question_types_and_follow_ups() -> None:
         ("Why was air support reduced, thanks!", "Why was air support reduced"),
         ("Who is the mayor of Kabul, please?", "Who is the mayor of Kabul?"),
         ("whats the population of kunduz", "what's the population of kunduz"),
+        ("Any idea who Sebghatullah Selab is?", "who is Sebghatullah Selab?"),
+        ("Could you find out when the withdrawal began?", "when the withdrawal began?"),
         ("hey, whos amruddin wali", "who's amruddin wali"),
         # Left as typed: nothing around a question, or no question inside.
         ("Who is the defense ministry spokesman?", "Who is the defense ministry spokesman?"),
