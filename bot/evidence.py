@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,9 +95,9 @@ class Evidence:
 class Sentences:
     """The words of a passage's sentences, as the soft matcher needs them (cached per passage)."""
 
-    words: list[list[str]]  # lower-case content words per sentence, in order, each once
-    word_stems: list[list[str]]  # the stem of each of those words
-    stems: list[set[str]]
+    words: list[tuple[str, ...]]  # lower-case content words per sentence, in order, each once
+    word_stems: list[tuple[str, ...]]  # the stem of each of those words
+    stems: list[frozenset[str]]
     names: list[frozenset[str]]  # terms of the words written capitalised or as numbers, months named
     times: list[frozenset[str]]  # the years and months each sentence names
     vectors: np.ndarray  # the passage's sentence vectors, one row per sentence
@@ -240,7 +241,7 @@ class EvidenceScorer:
                 ev.features[f"{key}_gap"] = ev.features[key] - best
         return out
 
-    def _near(self, qwords: np.ndarray | None, words: list[str], exact: np.ndarray) -> np.ndarray | None:
+    def _near(self, qwords: np.ndarray | None, words: Sequence[str], exact: np.ndarray) -> np.ndarray | None:
         """Cosines of each question term's word vector to each of the sentence's words."""
         if qwords is None or not words or exact.all():
             return None
@@ -256,13 +257,12 @@ class EvidenceScorer:
         vectors = p.sentence_vectors
         if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
             vectors = self.searcher.embedder.embed(texts)
-        times = [time_marks(t) for t in texts]
         entry = Sentences(
-            [list(r.words) for r in read],
-            [list(r.word_stems) for r in read],
-            [set(r.stems) for r in read],
+            [r.words for r in read],
+            [r.word_stems for r in read],
+            [r.stems for r in read],
             [r.names for r in read],
-            times,
+            [r.times for r in read],
             vectors,
         )
         self._cache[p.id] = entry
@@ -312,7 +312,9 @@ def _late_interaction(terms: list[Term], pieces: _Pieces, sims: np.ndarray, exac
 NEAR_WORDS = 2
 
 
-def _proximity(terms: list[Term], matches: np.ndarray, stems: list[str], near: np.ndarray | None) -> float:
+def _proximity(
+    terms: list[Term], matches: np.ndarray, stems: Sequence[str], near: np.ndarray | None
+) -> float:
     """The weighted share of the question's neighbouring term pairs whose counterparts sit close
     together in the sentence: a phrase kept, not just its words scattered."""
     where: list[int | None] = []
@@ -334,7 +336,7 @@ def _proximity(terms: list[Term], matches: np.ndarray, stems: list[str], near: n
 
 
 def _anchors(
-    text: str, words: list[str], matches: np.ndarray, terms: list[Term], searcher: Searcher
+    text: str, words: Sequence[str], matches: np.ndarray, terms: list[Term], searcher: Searcher
 ) -> list[int]:
     """Where in the sentence the question's exactly matched words sit (character offsets)."""
     wanted = {t.stem for t, m in zip(terms, matches, strict=True) if m == 1.0}

@@ -499,7 +499,7 @@ class Searcher:
         near = self.word_vectors([t.word for t in terms]) @ self.word_vectors(vocabulary).T
         column = {w: j for j, w in enumerate(vocabulary)}
         out = {}
-        for i, (stems, named, words, _) in zip(pool, chunks, strict=True):
+        for i, (stems, named, words, _, _) in zip(pool, chunks, strict=True):
             # A name counts only where the chunk writes it as one: "in May" is not "there may be".
             matches = np.array([t.stem in (named if t.name else stems) for t in terms], dtype=np.float32)
             if words and not matches.all():
@@ -586,18 +586,21 @@ class ChunkWords(NamedTuple):
     names: frozenset[str]  # the terms of words written capitalised or as numbers, and months named
     words: tuple[str, ...]  # distinct lower-case content words, in order
     word_stems: tuple[str, ...]  # the term of each of `words`
+    times: frozenset[str]  # the years and months it names (`time_marks`)
 
 
 def read_words(analyzer: Analyzer, text: str) -> ChunkWords:
     """`text`'s words, read once: its terms, its names (the words it writes capitalised or as
     numbers, and the months it names, a spinner's "In Could," included: what a question's names
-    may match) and its distinct content words with their terms."""
+    may match), its distinct content words with their terms, and its times."""
     written = split_words(text)
     words = list(dict.fromkeys(w for w in (x.lower() for x in written) if w not in STOPWORDS))
     stems = analyzer.stems(words)
+    times = time_marks(text)
     named = [w.lower() for w in written if w[0].isupper() or w[0].isdigit()]
-    named = [w for w in dict.fromkeys([*named, *time_marks(text)]) if w not in STOPWORDS]
-    return ChunkWords(frozenset(stems), frozenset(analyzer.stems(named)), tuple(words), tuple(stems))
+    named = [w for w in dict.fromkeys([*named, *times]) if w not in STOPWORDS]
+    names = frozenset(analyzer.stems(named))
+    return ChunkWords(frozenset(stems), names, tuple(words), tuple(stems), times)
 
 
 def near_matches(exact: np.ndarray, cosines: np.ndarray, names: np.ndarray) -> np.ndarray:
