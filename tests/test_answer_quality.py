@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer import Answer
@@ -18,8 +19,9 @@ from bot.llm_answer import LLMAnswerer
 from bot.question import Question
 from bot.quote import sentences_to_quote
 from bot.settings import Settings
-from index.embedding import make_embedder
+from index.embedding import OnnxBertEmbedder, TokenStates, make_embedder
 from index.indexer import Index
+from index.search import Searcher
 from tests.conftest import ROOT
 from tests.fake_llm import FakeLLM
 
@@ -260,3 +262,41 @@ def test_an_answer_is_not_completed_from_an_article_about_another_place(
     quoted = sentences_to_quote(analysis.question, analysis.evidence, analysis.chosen)
     assert all(ev.passage.article != "mayor-row.txt" for ev in quoted), [ev.text for ev in quoted]
     assert not answerer.answer(question).found
+
+
+class _CountingEmbedder:
+    """The real MiniLM, noting the texts of each model pass it is asked for."""
+
+    def __init__(self, inner: OnnxBertEmbedder):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.passes: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.passes.append(list(texts))
+        return self.inner.embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.passes.append([text])
+        return self.inner.embed_query(text)
+
+    def embed_with_states(self, text: str) -> tuple[np.ndarray, TokenStates]:
+        self.passes.append([text])
+        return self.inner.embed_with_states(text)
+
+    def token_states(self, texts: Sequence[str]) -> list[TokenStates]:
+        self.passes.append(list(texts))
+        return self.inner.token_states(texts)
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        return self.inner.word_vectors(words)
+
+
+def test_the_answerer_runs_the_model_over_the_question_once(seed: ExtractiveAnswerer) -> None:
+    # Its vector (for search) and its token states (for matching word by word) come from one pass.
+    assert isinstance(seed.searcher.embedder, OnnxBertEmbedder)
+    counting = _CountingEmbedder(seed.searcher.embedder)
+    answerer = ExtractiveAnswerer(Searcher(seed.searcher.store, counting))
+    question = "Who is the defense ministry spokesman?"
+    answer = answerer.answer(question)
+    assert answer.found and "Rohullah Ahmadzai" in answer.text
+    assert sum(question in texts for texts in counting.passes) == 1, counting.passes
