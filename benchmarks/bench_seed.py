@@ -39,6 +39,9 @@ STYLES = {
     "Please, ...": lambda q: "Please, " + q[0].lower() + q[1:],
     "I would like to know: ...": lambda q: "I would like to know: " + q[0].lower() + q[1:],
     "Can you tell me ...": lambda q: "Can you tell me " + q[0].lower() + q[1:],
+    "hey bot, ...": lambda q: "hey bot, " + q[0].lower() + q[1:],
+    "I was wondering ... .": lambda q: "I was wondering " + q[0].lower() + q[1:].rstrip("?") + ".",
+    "IN CAPITALS": lambda q: q.upper(),
 }
 
 

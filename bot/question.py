@@ -47,7 +47,9 @@ def clean_question(raw: str) -> str:
 # before a question word, and "please"/"thanks" after it. Left in, the question's kind is missed
 # (every kind is read from its first word) and "like" or "please" count as topic words.
 _GREETING = re.compile(
-    r"^(?:hi|hello|hey|ok|okay|so|please|pls|quick question|question)\b[\s,:;!.]*(?=\w)", re.I
+    r"^(?:(?:hi|hello|hey)\b(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b)"
+    r"[\s,:;!.]*(?=\w)",
+    re.I,
 )
 _REQUEST = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+(?:please\s+)?(?:tell|show|let)\s+(?:me|us)"
@@ -56,12 +58,14 @@ _REQUEST = re.compile(
     r"|(?:do\s+you\s+(?:have\s+)?|(?:does\s+)?anyone\s+(?:have\s+)?)?any\s+idea"
     r"|(?:do|does)\s+(?:you|anyone|someone|the\s+articles?|the\s+news)\s+(?:know|say|mention|tell\s+(?:me|us))"
     r"|i(?:'d|’d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|i\s+wonder"
-    r"|i(?:'m|’m|\s+am)\s+(?:curious|wondering)|(?:according\s+to|based\s+on|in)\s+the\s+"
+    r"|i(?:'m|’m|\s+am|\s+was)\s+(?:curious|wondering)|(?:according\s+to|based\s+on|in)\s+the\s+"
     r"(?:articles?|news|stories|story|reports?|coverage))[\s,:;-]*"
     r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
     re.I,
 )
 _THANKS = re.compile(r"[\s,;-]*\b(?:please|thanks|thank\s+you|thx|pls)\W*$", re.I)
+# After one of these, "please" is the verb: "...allowed to vote as they please?".
+_PLEASES = re.compile(r"\b(?:they|you|we|he|she|one|i)$", re.I)
 # "whats the population...", "whos X": the contraction typed without its apostrophe.
 _BARE_CONTRACTION = re.compile(r"^(what|who|where|when|how)s\b", re.I)
 # "who the spokesman is", "what the population of Kunduz was": a question put inside a request
@@ -77,19 +81,23 @@ _EMBEDDED = re.compile(
 def core_question(text: str) -> str:
     """The question inside what was typed: "Hi, can you tell me who the defense ministry
     spokesman is, please?" -> "who is the defense ministry spokesman?". Anything else is kept."""
-    core = text
+    # Typed in capitals throughout: every word would read as a name. Read as lower case, which
+    # the answerer matches against the articles' own spelling.
+    core = text.lower() if not any(ch.islower() for ch in text) else text
     for _ in range(3):  # "Hi, please, can you tell me..."
         stripped = _REQUEST.sub("", _GREETING.sub("", core), count=1)
         if stripped == core:
             break
         core = stripped
-    if core != text:
+    if core.lower() != text.lower():
         m = _EMBEDDED.match(core)
         if m:
             core = f"{m['wh']} {m['verb']} {m['rest']}{m['end']}"
     core = _BARE_CONTRACTION.sub(r"\1's", core)
     end = "?" if text.rstrip().endswith("?") else ""
     trimmed = _THANKS.sub("", core)
+    if _PLEASES.search(trimmed):
+        trimmed = core
     core = trimmed + end if trimmed != core and trimmed else core
     return core if core.strip(" ?.!,") else text
 

@@ -169,9 +169,15 @@ def test_question_types_and_follow_ups() -> None:
         ("Any idea who Sebghatullah Selab is?", "who is Sebghatullah Selab?"),
         ("Could you find out when the withdrawal began?", "when the withdrawal began?"),
         ("hey, whos amruddin wali", "who's amruddin wali"),
+        ("hey bot, who is Amruddin Wali?", "who is Amruddin Wali?"),  # a greeting with its addressee
+        ("I was wondering when the withdrawal began.", "when the withdrawal began."),
+        # Typed in capitals: read in lower case, as every word would otherwise be a name.
+        ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
+        ("Hey Siri what is the time", "Siri what is the time"),  # no comma: no addressee to drop
         # Left as typed: nothing around a question, or no question inside.
         ("Who is the defense ministry spokesman?", "Who is the defense ministry spokesman?"),
         ("Tell me about Kunduz", "Tell me about Kunduz"),
+        ("May members vote as they please?", "May members vote as they please?"),  # the verb
         ("What did the so-called council decide?", "What did the so-called council decide?"),
         ("please", "please"),
     ],
