@@ -53,6 +53,13 @@ WORD_LOW, WORD_HIGH = 0.15, 0.5
 WORD = re.compile(r"(?u)\b(?:[^\W\d_]\.){2,}|\b\w\w+\b")
 
 
+# Words as written, for telling names from other words by their case.
+_FORMS = re.compile(r"\b[^\W\d_][\w’'-]*")
+# After these (or at the start) a sentence, line or quotation starts: its first word is
+# capitalised whatever it is.
+_OPENERS = frozenset('.!?:;\n—–-“"‘(') | {""}
+
+
 def split_words(text: str) -> list[str]:
     """The words of `text` as written (case kept), abbreviations without their dots."""
     return [m.group().replace(".", "") for m in WORD.finditer(text)]
@@ -150,6 +157,8 @@ class _Lexical:
         self._resolved: dict[str, str] = {}
         self._by_article: dict[str, list[int]] | None = None
         self._titles: dict[str, str] | None = None
+        self._lower_forms: frozenset[str] | None = None
+        self._capitalised_forms: frozenset[str] = frozenset()
         self._analyzer = analyzer
         self._words: dict[int, ChunkWords] = {}
         self.bm25 = bm25s.BM25()
@@ -210,6 +219,23 @@ class _Lexical:
                 for article, positions in self.by_article().items()
             }
         return self._titles
+
+    def written_capitalised(self, word: str) -> bool:
+        """The corpus writes `word` (lower case) and only ever capitalised: a name ("kabul",
+        "taliban"), which a question typed in lower case still means. Built on first use."""
+        if self._lower_forms is None:
+            lower: set[str] = set()
+            capitalised: set[str] = set()
+            for text in self.texts:
+                for m in _FORMS.finditer(text):
+                    w = m.group()
+                    if w[0].islower():
+                        lower.add(w)
+                    elif text[max(0, m.start() - 8) : m.start()].rstrip(" \t")[-1:] not in _OPENERS:
+                        # Not a sentence's first word: "Plans were made..."
+                        capitalised.add(w.lower())
+            self._lower_forms, self._capitalised_forms = frozenset(lower), frozenset(capitalised - lower)
+        return word in self._capitalised_forms
 
     def count(self, term: str) -> int:
         """How many chunks use the term (0: no indexed article does)."""
@@ -387,6 +413,9 @@ class Searcher:
         `skip` names words that shape a question rather than say what it is about."""
         vocabulary = self.vocabulary()
         months = time_marks(text)  # "in may" typed in lower case is the month, a name to match
+        # Typed all in lower case, a question loses its names' capitals: take them from how the
+        # articles write each word ("kabul"). A question with capitals already says which are names.
+        lower_typed = not any(ch.isupper() for ch in text)
         out: dict[str, QueryTerm] = {}
         for m in WORD.finditer(text):
             word = m.group().replace(".", "").lower()
@@ -398,7 +427,12 @@ class Searcher:
             stem = vocabulary.resolve(stems[0])
             if stem not in out:
                 # Capitalised inside the question, or a number: a name, a year, an amount.
-                name = (m.group()[0].isupper() and m.start() > 0) or word[0].isdigit() or word in months
+                name = (
+                    (m.group()[0].isupper() and m.start() > 0)
+                    or word[0].isdigit()
+                    or word in months
+                    or (lower_typed and vocabulary.written_capitalised(word))
+                )
                 weight = 1.0 + vocabulary.idf(stem)
                 out[stem] = QueryTerm(stem, word, weight, vocabulary.count(stem) > 0, name, m.span())
         return list(out.values())

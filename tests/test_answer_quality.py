@@ -264,6 +264,19 @@ def test_an_answer_is_not_completed_from_an_article_about_another_place(
     assert not answerer.answer(question).found
 
 
+def test_a_question_typed_in_lower_case_keeps_its_names(seed: ExtractiveAnswerer) -> None:
+    """ "kabul" is a name the article only ever writes capitalised: typed in lower case it still
+    counts as one, so the question's one other word ("weather", which no sentence matches) is not
+    outweighed by soft matches and the question is refused, as it is typed with capitals."""
+    question = "what is the weather like in kabul"
+    names = {t.word: t.name for t in seed.searcher.question_terms(question)}
+    assert names == {"weather": False, "like": False, "kabul": True}
+    assert not seed.answer(question).found
+    assert not seed.answer("What is the weather like in Kabul?").found
+    # A word the article also writes in lower case is no name: "capital", "districts".
+    assert not any(t.name for t in seed.searcher.question_terms("what is the capital of the districts"))
+
+
 class _CountingEmbedder:
     """The real MiniLM, noting the texts of each model pass it is asked for."""
 
