@@ -112,8 +112,9 @@ def detect(question: str, previous: str = "") -> Request | None:
     text = " ".join(question.split())
     for kind, pattern in _PATTERNS:
         m = pattern.match(text)
-        if m and len((m.group("topic") or "").split()) <= MAX_TOPIC_WORDS:
-            return Request(kind, _topic(m.group("topic") or ""))
+        topic = m.group("topic") or "" if m else ""
+        if m and len(topic.split()) <= MAX_TOPIC_WORDS and not _ASKED.match(topic):
+            return Request(kind, _topic(topic))
     before = detect(previous) if previous else None
     if before is not None and before.kind != "summary":
         for pattern in _FOLLOW_UPS:
@@ -121,6 +122,10 @@ def detect(question: str, previous: str = "") -> Request | None:
             if m:
                 return Request(before.kind, _topic(m.group("topic")))
     return None
+
+
+# "What does the article say about who Amruddin Wali is?": a question put as the topic is asked.
+_ASKED = re.compile(r"(?:who|whom|whose|when|where|why|how|which|what|whether)\s+\S", re.I)
 
 
 def _topic(raw: str) -> str:

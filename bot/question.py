@@ -58,8 +58,10 @@ _REQUEST = re.compile(
     r"|(?:do\s+you\s+(?:have\s+)?|(?:does\s+)?anyone\s+(?:have\s+)?)?any\s+idea"
     r"|(?:do|does)\s+(?:you|anyone|someone|the\s+articles?|the\s+news)\s+(?:know|say|mention|tell\s+(?:me|us))"
     r"|i(?:'d|’d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|i\s+wonder"
-    r"|i(?:'m|’m|\s+am|\s+was)\s+(?:curious|wondering)|(?:according\s+to|based\s+on|in)\s+the\s+"
-    r"(?:articles?|news|stories|story|reports?|coverage))[\s,:;-]*"
+    r"|i(?:'m|’m|\s+am|\s+was)\s+(?:curious|wondering)"
+    r"|(?:according\s+to|based\s+on|in)\s+the\s+(?:articles?|news|stories|story|reports?|coverage)"
+    r"|what\s+(?:does|do|did)\s+(?:the\s+)?(?:articles?|news|stor(?:y|ies)|reports?)"
+    r"\s+say\s+about)[\s,:;-]*"
     r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
     re.I,
 )
@@ -74,6 +76,20 @@ _EMBEDDED = re.compile(
     r"^(?P<wh>(?:which|what)\s+(?!(?:the|a|an)\b)(?-i:[a-z]+)|how\s+(?:many|much)\s+[a-z]+|how\s+(?:old|long|far)"
     r"|who|whom|where|when|what)\s+(?P<rest>.+?)"
     r"\s+(?P<verb>is|are|was|were)(?P<end>\W*)$",
+    re.I,
+)
+
+# "how the outposts are resupplied", "why air support was reduced": "how are the outposts resupplied".
+_EMBEDDED_PASSIVE = re.compile(
+    r"^(?P<wh>how|why|when|where)\s+(?P<rest>.+?)"
+    r"\s+(?P<verb>is|are|was|were)\s+(?P<done>[a-z]+(?:ed|en|wn|ht|lt|nt))(?P<end>\W*)$",
+    re.I,
+)
+
+# "According to the AAA, what is the percentage...": a question after its source.
+_ACCORDING = re.compile(
+    r"^according\s+to\s+(?P<source>[^,?]{2,80}),\s*"
+    r"(?P<question>(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b.*)$",
     re.I,
 )
 
@@ -93,6 +109,14 @@ def core_question(text: str) -> str:
         m = _EMBEDDED.match(core)
         if m:
             core = f"{m['wh']} {m['verb']} {m['rest']}{m['end']}"
+        else:
+            m = _EMBEDDED_PASSIVE.match(core)
+            if m:
+                core = f"{m['wh']} {m['verb']} {m['rest']} {m['done']}{m['end']}"
+    m = _ACCORDING.match(core)
+    if m:  # the question first, where its kind is read; the source's words still count
+        question = m["question"].rstrip(" ?.!")
+        core = f"{question} (according to {m['source']}){m['question'][len(question) :]}"
     core = _BARE_CONTRACTION.sub(r"\1's", core)
     end = "?" if text.rstrip().endswith("?") else ""
     trimmed = _THANKS.sub("", core)

@@ -45,6 +45,7 @@ SEED = next((ROOT / "seeds").glob("*.txt"))
         ("Summarize the article on the ferry link please", ("summary", "the ferry link")),
         # Factoid questions keep their short answers.
         ("Who is Sebghatullah Selab?", None),
+        ("What does the article say about who Amruddin Wali is?", None),  # a question as the topic
         ("What did Amruddin Wali say about the fighting?", None),
         ("When did the U.S. withdrawal begin?", None),
         ("How many districts are there in Afghanistan?", None),

@@ -173,6 +173,10 @@ def test_question_types_and_follow_ups() -> None:
         ("I was wondering when the withdrawal began.", "when the withdrawal began."),
         # Typed in capitals: read in lower case, as every word would otherwise be a name.
         ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
+        ("What does the article say about who Amruddin Wali is?", "who is Amruddin Wali?"),
+        ("I wonder why air support was reduced.", "why was air support reduced."),
+        # The source after the question, where the question's kind is read from its first word.
+        ("According to the NYT, when did it begin?", "when did it begin (according to the NYT)?"),
         ("Hey Siri what is the time", "Siri what is the time"),  # no comma: no addressee to drop
         # Left as typed: nothing around a question, or no question inside.
         ("Who is the defense ministry spokesman?", "Who is the defense ministry spokesman?"),
