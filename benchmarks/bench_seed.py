@@ -1,9 +1,10 @@
 """The seed article, as shipped: the development questions (../shared/eval/seed_qa_dev.jsonl),
 our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used for
-training, but the answerer's rules were worked on against it) and a fresh set
+training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
-added it: the nearest thing we have to the held-out questions), first with seeds/ alone, then with
-the 2,127 BBC articles indexed beside it; and the dev and our sets together as chat users type them
+added it: the nearest thing we have to the held-out questions) and a reworded set (the same facts
+asked in other words than the article's), first with seeds/ alone, then with the 2,127 BBC
+articles indexed beside it; and the dev and our sets together as chat users type them
 (STYLES: lower case, a request around the question), seeds/ alone. Each figure is a real
 `newsbot eval` process. Writes benchmarks/results/bench_seed.json.
 
@@ -28,6 +29,8 @@ QUESTION_FILES = {
     "dev": SHARED / "eval" / "seed_qa_dev.jsonl",
     "ours": ROOT / "benchmarks" / "seed_questions.jsonl",
     "fresh": ROOT / "benchmarks" / "seed_questions_fresh.jsonl",
+    # Dev and our questions asked in other words than the article's, as another reader would.
+    "reworded": ROOT / "benchmarks" / "seed_questions_reworded.jsonl",
 }
 # The typing styles ask these (57 questions), as they did before the fresh set was written.
 STYLED = ("dev", "ours")

@@ -93,6 +93,17 @@ _ACCORDING = re.compile(
     re.I,
 )
 
+# "What is Amruddin Wali's job?", "What position does Wali hold?": asked as "who is Amruddin Wali?",
+# the role question (the named person's job is not a word the article need use).
+_NAMED = r"(?P<name>(?:[A-Z][\w’'.-]*\s+){0,3}[A-Z][\w’'.-]*?)"
+_JOB = r"(?:job|position|role|title|post|occupation|profession|office)"
+_ROLE_ASKED = (
+    re.compile(rf"^what(?:'s|’s|\s+is|\s+was)\s+{_NAMED}(?:'s|’s|')\s+{_JOB}(?P<end>\W*)$", re.I),
+    re.compile(
+        rf"^(?:what|which)\s+{_JOB}\s+(?:does|did)\s+{_NAMED}\s+(?:hold|have|occupy|fill)(?P<end>\W*)$", re.I
+    ),
+)
+
 
 def core_question(text: str) -> str:
     """The question inside what was typed: "Hi, can you tell me who the defense ministry
@@ -113,6 +124,11 @@ def core_question(text: str) -> str:
             m = _EMBEDDED_PASSIVE.match(core)
             if m:
                 core = f"{m['wh']} {m['verb']} {m['rest']} {m['done']}{m['end']}"
+    for pattern in _ROLE_ASKED:
+        m = pattern.match(core)
+        if m and (m["name"][0].isupper() or not any(ch.isupper() for ch in core)):
+            was = re.search(r"\b(?:was|did)\b", m[0], re.I)
+            core = f"who {'was' if was else 'is'} {m['name']}{m['end']}"
     m = _ACCORDING.match(core)
     if m:  # the question first, where its kind is read; the source's words still count
         question = m["question"].rstrip(" ?.!")

@@ -175,6 +175,10 @@ def test_question_types_and_follow_ups() -> None:
         ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
         ("What does the article say about who Amruddin Wali is?", "who is Amruddin Wali?"),
         ("I wonder why air support was reduced.", "why was air support reduced."),
+        # A named person's job is asked as the role question.
+        ("What's Amruddin Wali's job?", "who is Amruddin Wali?"),
+        ("Which office did Ghani hold?", "who was Ghani?"),
+        ("What is the president's job?", "What is the president's job?"),  # no name: left as typed
         # The source after the question, where the question's kind is read from its first word.
         ("According to the NYT, when did it begin?", "when did it begin (according to the NYT)?"),
         ("Hey Siri what is the time", "Siri what is the time"),  # no comma: no addressee to drop
