@@ -191,6 +191,8 @@ class _Lexical:
         first = bisect.bisect_left(vocab, term)  # terms that extend it sort right after it
         candidates = {t for t in vocab[first : first + 50] if t.startswith(term) and len(t) - len(term) <= 2}
         candidates |= {term[:k] for k in range(len(term) - 2, len(term)) if term[:k] in self.df}
+        # The same verb done again, or the other way round: "supplies"/"resupplied", "retake"/"take".
+        candidates |= {t for t in ("re" + term, term[2:] if term.startswith("re") else "") if t in self.df}
         for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
             if variant in self.df and variant != term:
                 candidates.add(variant)

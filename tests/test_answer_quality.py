@@ -264,6 +264,15 @@ def test_an_answer_is_not_completed_from_an_article_about_another_place(
     assert not answerer.answer(question).found
 
 
+def test_a_verb_done_again_matches_the_verb(seed: ExtractiveAnswerer) -> None:
+    """The article only says "resupplied"; "supplies" is that word without its "re-"."""
+    lexical = seed.searcher.lexical()
+    [supplies], [resupplied] = seed.searcher.terms("supplies"), seed.searcher.terms("resupplied")
+    assert lexical.resolve(supplies) == resupplied
+    answer = seed.answer("How do supplies reach the isolated outposts?")
+    assert answer.found and "by the Afghan air drive" in highlighted(answer), answer.text
+
+
 def test_a_question_typed_in_lower_case_keeps_its_names(seed: ExtractiveAnswerer) -> None:
     """ "kabul" is a name the article only ever writes capitalised: typed in lower case it still
     counts as one, so the question's one other word ("weather", which no sentence matches) is not
