@@ -35,7 +35,7 @@ _PATTERNS = {
         re.I,
     ),
     "number": re.compile(
-        rf"(?:[$£€]\s?)?\b\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|thousand|bn|m)\b)?"
+        rf"(?:[$£€]\s?)?\b\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|per cent|million|billion|thousand|bn|m)\b)?"
         rf"|\b(?:{_NUMBER_WORDS})\b",
         re.I,
     ),
@@ -114,6 +114,11 @@ _DEMONYM = re.compile(
     r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
+# "May 1", "1 May", and a spinner's "Could 1" after a word of time.
+_DAY_OF_MONTH = re.compile(
+    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
+    rf"|\b(?i:since|on|by|until|from|after|before)\s+(?!(?:{_MONTHS})\b)[A-Z][a-z]+\s+\d{{1,2}}\b"
+)
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
 
 
@@ -143,6 +148,10 @@ def find_candidate(
         return None
     asked = question.lower()
     found = list(_matches(pattern, sentence, asked, kind))
+    if kind == "number":
+        # A day of a month is a date, not a count: "Since May 1, when U.S. forces..."
+        days = [m.span() for m in _DAY_OF_MONTH.finditer(sentence)]
+        found = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in days)]
     if kind == "number" and counted:
         found = [f for f in found if any(_counts(sentence, f, c) for c in counted)]
         if not found:

@@ -229,6 +229,12 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
+    # A day of a month is no count, and a number ends before the comma or full stop after it.
+    since = "Since Could 1, when U.S. forces began to leave, they held Kabul by Sept 11."
+    assert find_candidate(since, "How many soldiers remain?", "number") is None
+    cost = "It cost 1,200, more than the 950."
+    found = find_candidate(cost, "How much did it cost?", "number")
+    assert found is not None and cost[found[0] : found[1]] == "1,200"
 
 
 def test_the_times_a_sentence_is_pinned_to() -> None:
