@@ -79,12 +79,14 @@ def _counts(sentence: str, number: tuple[int, int], noun_at: int) -> bool:
     the same clause: "the Huguenots numbered about 200,000"."""
     if noun_at >= number[1]:
         # The anchor sits mid-word: the noun's own letters ("for" of "forces") are not between.
-        between = re.sub(r"[\w’'-]+$", "", sentence[number[1] : noun_at])
+        # An abbreviation's dots end no clause: "eight U.S. presidents".
+        between = _ABBREVIATION.sub("", re.sub(r"[\w’'-]+$", "", sentence[number[1] : noun_at]))
         return noun_at - number[1] <= COUNT_REACH and not _NOT_COUNTING.search(between)
     between = sentence[noun_at : number[0]]
     return number[0] - noun_at <= COUNT_REACH // 2 and not re.search(r"[,;:.()]", between)
 
 
+_ABBREVIATION = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 # What comes after a cause or a means.
 _REASON = re.compile(
     r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in order to|so that|caused by|"

@@ -220,7 +220,7 @@ _AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should
 _FOCUS = [
     re.compile(rf"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+)\s+{_AUX}\b", re.I),
     re.compile(r"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\W*$", re.I),
-    re.compile(r"^\W*how\s+many\s+((?:[\w’'-]+\s+){0,3}?[a-z’'-]+s)\b", re.I),
+    re.compile(r"^\W*how\s+many\s+((?:[\w’'-]+\s+){0,3}?(?!us\b)[\w’'-]+(?-i:s))\b", re.I),
     re.compile(
         r"^\W*(?:who|what)(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be|\s+has\s+been)\s+"
         r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
@@ -285,7 +285,8 @@ def _focus(text: str, kind: str) -> str:
             if w not in _NOT_FOCUS:
                 words.append(w)
         # The counted noun is usually plural ("how many more troops arrived"); else the last word.
-        plural = [w for w in words if n < 3 and w.endswith("s") and not w.endswith("ss")]
+        # Not "US" ("how many US soldiers").
+        plural = [w for w in words if n < 3 and len(w) > 3 and w.endswith("s") and not w.endswith("ss")]
         word = plural[0] if plural else (words[-1] if words else "")
         if n == 3 and kind == "number" and not re.fullmatch(_MEASURES, word):
             return ""  # "what is the speed limit set to...": no measure named

@@ -149,6 +149,9 @@ def test_question_types_and_follow_ups() -> None:
     assert Question.parse("Which provincial capitals did the Taliban enter?").is_list
     assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
     assert Question.parse("When was the movement founded?").focus == "founded"
+    assert Question.parse("How many US soldiers remain?").focus == "soldiers"  # not "US"
+    assert Question.parse("how many us soldiers remain").focus == "soldiers"
+    assert Question.parse("How many Huguenots emigrated?").focus == "huguenots"
     assert Question.parse("When is President Ghani meeting Biden?").focus == ""  # a name, not an event
     assert is_follow_up("and who is its deputy?") and not is_follow_up(
         "Who is the deputy defence minister now?"
@@ -232,6 +235,11 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     # A day of a month is no count, and a number ends before the comma or full stop after it.
     since = "Since Could 1, when U.S. forces began to leave, they held Kabul by Sept 11."
     assert find_candidate(since, "How many soldiers remain?", "number") is None
+    presidents = "Its alumni include eight U.S. presidents."  # an abbreviation's dots end no clause
+    found = find_candidate(
+        presidents, "How many presidents?", "number", counted=[presidents.index("presidents")]
+    )
+    assert found is not None and presidents[found[0] : found[1]] == "eight"
     cost = "It cost 1,200, more than the 950."
     found = find_candidate(cost, "How much did it cost?", "number")
     assert found is not None and cost[found[0] : found[1]] == "1,200"
