@@ -47,7 +47,8 @@ def clean_question(raw: str) -> str:
 # before a question word, and "please"/"thanks" after it. Left in, the question's kind is missed
 # (every kind is read from its first word) and "like" or "please" count as topic words.
 _GREETING = re.compile(
-    r"^(?:(?:hi|hello|hey)\b(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b)"
+    r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening))\b"
+    r"(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b)"
     r"[\s,:;!.]*(?=\w)",
     re.I,
 )

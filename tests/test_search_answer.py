@@ -173,6 +173,7 @@ def test_question_types_and_follow_ups() -> None:
         ("Could you find out when the withdrawal began?", "when the withdrawal began?"),
         ("hey, whos amruddin wali", "who's amruddin wali"),
         ("hey bot, who is Amruddin Wali?", "who is Amruddin Wali?"),  # a greeting with its addressee
+        ("Good morning team! When did it begin?", "When did it begin?"),
         ("I was wondering when the withdrawal began.", "when the withdrawal began."),
         # Typed in capitals: read in lower case, as every word would otherwise be a name.
         ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
