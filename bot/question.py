@@ -161,7 +161,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
         "number",
         re.compile(
             r"\bhow (many|much|far|old|long(?! ago))\b|\bwhat (number|percentage|proportion|amount)\b"
-            rf"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?(?:{_MEASURES})\b",
+            rf"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?(?:{_MEASURES})\b"
+            # Typed as a search: "number of districts in Afghanistan".
+            r"|^\W*(?:the\s+)?(?:number|amount|count)\s+of\b",
             re.I,
         ),
     ),
@@ -169,7 +171,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
         "date",
         re.compile(
             r"^\W*(?:(?:by|until|till|from|since)\s+)?when\b|\bsince when\b|\bhow long ago\b"
-            r"|\bwhat (year|date|day|month|time|decade|century)\b",
+            r"|\bwhat (year|date|day|month|time|decade|century)\b"
+            # Typed as a search: "date of the withdrawal", "withdrawal date".
+            r"|^\W*(?:the\s+)?date\s+of\b|^(?!\W*(?:who|whom|whose|what|which|where|why|how)\b)[^?]*\bdate\W*$",
             re.I,
         ),
     ),

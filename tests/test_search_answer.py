@@ -150,6 +150,10 @@ def test_question_types_and_follow_ups() -> None:
     assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
     assert Question.parse("When was the movement founded?").focus == "founded"
     assert Question.parse("How many US soldiers remain?").focus == "soldiers"  # not "US"
+    # Typed as a search, not as a question.
+    assert Question.parse("U.S. withdrawal date").kind == "date"
+    assert Question.parse("number of districts in Afghanistan").kind == "number"
+    assert Question.parse("Who set the date?").kind == "person"
     assert Question.parse("how many us soldiers remain").focus == "soldiers"
     assert Question.parse("How many Huguenots emigrated?").focus == "huguenots"
     assert Question.parse("When is President Ghani meeting Biden?").focus == ""  # a name, not an event
