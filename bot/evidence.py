@@ -176,6 +176,17 @@ class EvidenceScorer:
                     if focus is not None and question.kind == "number"
                     else []
                 )
+                if (
+                    focus is not None
+                    and question.kind == "number"
+                    and question.focus.endswith("s")
+                    and not counted
+                    and cosines is not None
+                ):
+                    # The counted noun matched in other words ("soldiers" -> "forces"): the number
+                    # must count that word, not another ("50 districts"). Not an amount ("how much
+                    # money": "6 million lira ... in damages").
+                    counted = _positions(text, sentences.words[i][int(np.argmax(cosines[focus]))])
                 candidate = find_candidate(
                     text, question.text, question.kind, question.subject, anchors, counted
                 )
@@ -335,6 +346,17 @@ def _proximity(
     return held / total if total else 0.0
 
 
+def _positions(text: str, word: str) -> list[int]:
+    """The middle of each place `word` (lower case) is written in `text`."""
+    lower = text.lower()
+    out = []
+    at = lower.find(word)
+    while at >= 0:
+        out.append(at + len(word) // 2)
+        at = lower.find(word, at + 1)
+    return out
+
+
 def _anchors(
     text: str, words: Sequence[str], matches: np.ndarray, terms: list[Term], searcher: Searcher
 ) -> list[int]:
@@ -342,13 +364,9 @@ def _anchors(
     wanted = {t.stem for t, m in zip(terms, matches, strict=True) if m == 1.0}
     if not wanted:
         return []
-    lower = text.lower()
     out = []
     for word in words:
         stems = searcher.terms(word)
         if stems and stems[0] in wanted:
-            at = lower.find(word)
-            while at >= 0:
-                out.append(at + len(word) // 2)
-                at = lower.find(word, at + 1)
+            out += _positions(text, word)
     return out

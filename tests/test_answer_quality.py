@@ -264,6 +264,20 @@ def test_an_answer_is_not_completed_from_an_article_about_another_place(
     assert not answerer.answer(question).found
 
 
+def test_a_number_counts_the_noun_asked_for_even_in_other_words(seed: ExtractiveAnswerer) -> None:
+    """ "soldiers" matches "U.S. forces" in other words; "more than 50 districts" in the same
+    sentence counts districts, not them, so the article does not say how many soldiers remain."""
+    question = "How many US soldiers remain in Afghanistan?"
+    parsed = Question.parse(question)
+    evidence = seed.scorer.score(parsed, seed.scorer.terms(question), seed.searcher.search(question, 50))
+    since = next(ev for ev in evidence if ev.text.startswith("Since Could 1"))
+    assert since.candidate is None, since.text[since.candidate[0] : since.candidate[1]]
+    assert not seed.answer(question).found
+    # Counted in its own words, the number still answers.
+    answer = seed.answer("How many districts have the Taliban taken since May?")
+    assert answer.found and "50" in highlighted(answer), answer.text
+
+
 def test_a_verb_done_again_matches_the_verb(seed: ExtractiveAnswerer) -> None:
     """The article only says "resupplied"; "supplies" is that word without its "re-"."""
     lexical = seed.searcher.lexical()
