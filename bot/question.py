@@ -87,6 +87,13 @@ _EMBEDDED_PASSIVE = re.compile(
     re.I,
 )
 
+# A lead-in before a question, set off by a colon, a dash or a full stop: "One more thing - when
+# did...?", "I read the Kunduz story. Who is...?" (a comma is not enough: "In 2015, who led...?").
+_LEAD_IN = re.compile(
+    r"^[^?]{2,120}?(?:\s*[:;—–]\s*|\s+-\s+|[.!]\s+)"
+    r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
+    re.I,
+)
 # "According to the AAA, what is the percentage...": a question after its source.
 _ACCORDING = re.compile(
     r"^according\s+to\s+(?P<source>[^,?]{2,80}),\s*"
@@ -130,6 +137,10 @@ def core_question(text: str) -> str:
         if m and (m["name"][0].isupper() or not any(ch.isupper() for ch in core)):
             was = re.search(r"\b(?:was|did)\b", m[0], re.I)
             core = f"who {'was' if was else 'is'} {m['name']}{m['end']}"
+    lead = _LEAD_IN.match(core)
+    # "Question about the Kunduz story: who is ...?"; not "U.S. forces: when did they leave?".
+    if lead and core.rstrip().endswith("?") and not _PRONOUN.search(core, lead.end()):
+        core = core[lead.end() :]
     m = _ACCORDING.match(core)
     if m:  # the question first, where its kind is read; the source's words still count
         question = m["question"].rstrip(" ?.!")

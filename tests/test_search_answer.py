@@ -183,6 +183,11 @@ def test_question_types_and_follow_ups() -> None:
         ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
         ("What does the article say about who Amruddin Wali is?", "who is Amruddin Wali?"),
         ("I wonder why air support was reduced.", "why was air support reduced."),
+        # A lead-in set off by a colon, dash or full stop; kept when the question points back into it.
+        ("Question about the Kunduz story: who is Amruddin Wali?", "who is Amruddin Wali?"),
+        ("One more thing - when did the withdrawal begin?", "when did the withdrawal begin?"),
+        ("U.S. forces: when did they leave?", "U.S. forces: when did they leave?"),
+        ("In 2015, who led the city?", "In 2015, who led the city?"),
         # A named person's job is asked as the role question.
         ("What's Amruddin Wali's job?", "who is Amruddin Wali?"),
         ("Which office did Ghani hold?", "who was Ghani?"),
