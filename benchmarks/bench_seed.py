@@ -45,6 +45,7 @@ STYLES = {
     "hey bot, ...": lambda q: "hey bot, " + q[0].lower() + q[1:],
     "I was wondering ... .": lambda q: "I was wondering " + q[0].lower() + q[1:].rstrip("?") + ".",
     "IN CAPITALS": lambda q: q.upper(),
+    "One more thing - ...": lambda q: "One more thing - " + q[0].lower() + q[1:],
 }
 
 

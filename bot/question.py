@@ -94,6 +94,7 @@ _LEAD_IN = re.compile(
     r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
     re.I,
 )
+_POINTS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their)\b", re.I)
 # "According to the AAA, what is the percentage...": a question after its source.
 _ACCORDING = re.compile(
     r"^according\s+to\s+(?P<source>[^,?]{2,80}),\s*"
@@ -119,6 +120,13 @@ def core_question(text: str) -> str:
     # Typed in capitals throughout: every word would read as a name. Read as lower case, which
     # the answerer matches against the articles' own spelling.
     core = text.lower() if not any(ch.islower() for ch in text) else text
+    # "Question about the Kunduz story: who is ...?"; not "U.S. forces: when did they leave?", whose
+    # question names no one of its own and points back into the lead-in.
+    lead = _LEAD_IN.match(core)
+    if lead:
+        rest = core[lead.end() :]
+        if not _POINTS_BACK.search(rest) or re.search(r"(?<=\s)[A-Z]", rest):
+            core = rest
     for _ in range(3):  # "Hi, please, can you tell me..."
         stripped = _REQUEST.sub("", _GREETING.sub("", core), count=1)
         if stripped == core:
@@ -137,10 +145,6 @@ def core_question(text: str) -> str:
         if m and (m["name"][0].isupper() or not any(ch.isupper() for ch in core)):
             was = re.search(r"\b(?:was|did)\b", m[0], re.I)
             core = f"who {'was' if was else 'is'} {m['name']}{m['end']}"
-    lead = _LEAD_IN.match(core)
-    # "Question about the Kunduz story: who is ...?"; not "U.S. forces: when did they leave?".
-    if lead and core.rstrip().endswith("?") and not _PRONOUN.search(core, lead.end()):
-        core = core[lead.end() :]
     m = _ACCORDING.match(core)
     if m:  # the question first, where its kind is read; the source's words still count
         question = m["question"].rstrip(" ?.!")

@@ -187,6 +187,9 @@ def test_question_types_and_follow_ups() -> None:
         ("Question about the Kunduz story: who is Amruddin Wali?", "who is Amruddin Wali?"),
         ("One more thing - when did the withdrawal begin?", "when did the withdrawal begin?"),
         ("U.S. forces: when did they leave?", "U.S. forces: when did they leave?"),
+        ("Also - what did the Taliban do once they got in?", "what did the Taliban do once they got in?"),
+        ("one more thing - who is the interior minister", "who is the interior minister"),
+        ("One more thing - how many districts are there?", "how many districts are there?"),
         ("In 2015, who led the city?", "In 2015, who led the city?"),
         # A named person's job is asked as the role question.
         ("What's Amruddin Wali's job?", "who is Amruddin Wali?"),
