@@ -112,7 +112,7 @@ def detect(question: str, previous: str = "") -> Request | None:
     text = " ".join(question.split())
     for kind, pattern in _PATTERNS:
         m = pattern.match(text)
-        topic = m.group("topic") or "" if m else ""
+        topic = (m.group("topic") or "") if m else ""
         if m and len(topic.split()) <= MAX_TOPIC_WORDS and not _ASKED.match(topic):
             return Request(kind, _topic(topic))
     before = detect(previous) if previous else None

@@ -157,8 +157,7 @@ class _Lexical:
         self._resolved: dict[str, str] = {}
         self._by_article: dict[str, list[int]] | None = None
         self._titles: dict[str, str] | None = None
-        self._lower_forms: frozenset[str] | None = None
-        self._capitalised_forms: frozenset[str] = frozenset()
+        self._capitalised_forms: frozenset[str] | None = None  # built on first use
         self._analyzer = analyzer
         self._words: dict[int, ChunkWords] = {}
         self.bm25 = bm25s.BM25()
@@ -225,7 +224,7 @@ class _Lexical:
     def written_capitalised(self, word: str) -> bool:
         """The corpus writes `word` (lower case) and only ever capitalised: a name ("kabul",
         "taliban"), which a question typed in lower case still means. Built on first use."""
-        if self._lower_forms is None:
+        if self._capitalised_forms is None:
             lower: set[str] = set()
             capitalised: set[str] = set()
             for text in self.texts:
@@ -236,7 +235,7 @@ class _Lexical:
                     elif text[max(0, m.start() - 8) : m.start()].rstrip(" \t")[-1:] not in _OPENERS:
                         # Not a sentence's first word: "Plans were made..."
                         capitalised.add(w.lower())
-            self._lower_forms, self._capitalised_forms = frozenset(lower), frozenset(capitalised - lower)
+            self._capitalised_forms = frozenset(capitalised - lower)
         return word in self._capitalised_forms
 
     def count(self, term: str) -> int:
