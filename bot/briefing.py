@@ -26,6 +26,7 @@ import numpy as np
 
 from bot import prompts
 from bot.answer import Answer, BriefingGroup, Citation, timings
+from bot.question import WH
 from index.passage import Passage
 from index.search import ChunkTerms, Searcher
 from index.sync import counted
@@ -125,7 +126,7 @@ def detect(question: str, previous: str = "") -> Request | None:
 
 
 # "What does the article say about who Amruddin Wali is?": a question put as the topic is asked.
-_ASKED = re.compile(r"(?:who|whom|whose|when|where|why|how|which|what|whether)\s+\S", re.I)
+_ASKED = re.compile(rf"(?:{WH}|whether)\s+\S", re.I)
 
 
 def _topic(raw: str) -> str:

@@ -154,10 +154,10 @@ def find_candidate(
         # A day of a month is a date, not a count: "Since May 1, when U.S. forces..."
         days = [m.span() for m in _DAY_OF_MONTH.finditer(sentence)]
         found = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in days)]
-    if kind == "number" and counted:
-        found = [f for f in found if any(_counts(sentence, f, c) for c in counted)]
-        if not found:
-            return None
+        if counted:
+            found = [f for f in found if any(_counts(sentence, f, c) for c in counted)]
+            if not found:
+                return None
     if found:
         if not anchors:
             return found[0]

@@ -46,6 +46,10 @@ def clean_question(raw: str) -> str:
 # request ("Can you tell me", "I'd like to know:", "Do you know", "According to the articles,")
 # before a question word, and "please"/"thanks" after it. Left in, the question's kind is missed
 # (every kind is read from its first word) and "like" or "please" count as topic words.
+# A question word, and one with a preposition before it ("by when", "in which"): where a question
+# starts inside what was typed.
+WH = r"(?:who|whom|whose|what|when|where|which|why|how)"
+_ASKS = rf"(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?{WH}\b"
 _GREETING = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening))\b"
     r"(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b)"
@@ -63,7 +67,7 @@ _REQUEST = re.compile(
     r"|(?:according\s+to|based\s+on|in)\s+the\s+(?:articles?|news|stories|story|reports?|coverage)"
     r"|what\s+(?:does|do|did)\s+(?:the\s+)?(?:articles?|news|stor(?:y|ies)|reports?)"
     r"\s+say\s+about)[\s,:;-]*"
-    r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
+    rf"(?={_ASKS})",
     re.I,
 )
 _THANKS = re.compile(r"[\s,;-]*\b(?:please|thanks|thank\s+you|thx|pls)\W*$", re.I)
@@ -91,14 +95,14 @@ _EMBEDDED_PASSIVE = re.compile(
 # did...?", "I read the Kunduz story. Who is...?" (a comma is not enough: "In 2015, who led...?").
 _LEAD_IN = re.compile(
     r"^[^?]{2,120}?(?:\s*[:;—–]\s*|\s+-\s+|[.!]\s+)"
-    r"(?=(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b)",
+    rf"(?={_ASKS})",
     re.I,
 )
 _POINTS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their)\b", re.I)
 # "According to the AAA, what is the percentage...": a question after its source.
 _ACCORDING = re.compile(
     r"^according\s+to\s+(?P<source>[^,?]{2,80}),\s*"
-    r"(?P<question>(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?(?:who|whom|whose|what|when|where|which|why|how)\b.*)$",
+    rf"(?P<question>{_ASKS}.*)$",
     re.I,
 )
 
@@ -188,7 +192,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
             r"^\W*(?:(?:by|until|till|from|since)\s+)?when\b|\bsince when\b|\bhow long ago\b"
             r"|\bwhat (year|date|day|month|time|decade|century)\b"
             # Typed as a search: "date of the withdrawal", "withdrawal date".
-            r"|^\W*(?:the\s+)?date\s+of\b|^(?!\W*(?:who|whom|whose|what|which|where|why|how)\b)[^?]*\bdate\W*$",
+            rf"|^\W*(?:the\s+)?date\s+of\b|^(?!\W*{WH}\b)[^?]*\bdate\W*$",
             re.I,
         ),
     ),
