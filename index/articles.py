@@ -148,6 +148,12 @@ _DATELINE = re.compile(
 _CLAUSE_END = re.compile(r"[,;:]\s|\s[—–]\s")
 
 
+def dateline_length(text: str) -> int:
+    """How many characters of `text` (an article's first sentence) are its dateline: 0 if none."""
+    m = _DATELINE.match(text)
+    return m.end() if m else 0
+
+
 def first_sentence_title(text: str) -> str:
     """A title for an article with no headline: its first sentence without the dateline, cut at
     a clause break (else a word) to about TITLE_CHARS. "KABUL, Afghanistan — The Taliban entered

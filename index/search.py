@@ -561,6 +561,7 @@ _PASSAGE_KEYS = (
     "start",
     "end",
     "offset_base",
+    "chunk",
     SPANS_KEY,
     VECTORS_KEY,
 )
@@ -679,4 +680,5 @@ def _passage(lexical: _Lexical, i: int, score: float, dense: float) -> Passage:
         dense=round(dense, 4),
         sentences=spans,
         sentence_vectors=vectors,
+        chunk=int(m["chunk"]) if "chunk" in m else None,
     )

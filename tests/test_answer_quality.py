@@ -118,6 +118,14 @@ def test_a_list_question_quotes_a_sentence_for_each_item(seed: ExtractiveAnswere
         assert any(city in text for text, _ in quoted), answer.text
 
 
+def test_the_dateline_is_where_the_story_was_filed_not_what_it_says(seed: ExtractiveAnswerer) -> None:
+    # "KABUL, Afghanistan — The Taliban entered two provincial capitals ... Sunday": not a taking of Kabul.
+    assert not seed.answer("When did the Taliban take Kabul?").found
+    answer = seed.answer("How many provincial capitals did the Taliban enter on Sunday?")
+    assert answer.found and "two" in highlighted(answer), answer.text
+    assert all("KABUL" not in text for text, _ in quotes(answer)), answer.text
+
+
 def test_how_many_quotes_the_number_of_the_thing_counted(seed: ExtractiveAnswerer) -> None:
     answer = seed.answer("How many districts are there in Afghanistan?")
     assert answer.found and "400" in highlighted(answer), answer.text
