@@ -115,6 +115,8 @@ _DEMONYM = re.compile(
     r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+(?:forces|troops|soldiers|officials|authorities|government|army|"
     r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
+# ...and any such word before a noun: "American airstrikes", "Afghan commanders".
+_PEOPLES_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+[a-z]")
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
 # "May 1", "1 May", and a spinner's "Could 1" after a word of time.
 _DAY_OF_MONTH = re.compile(
@@ -166,6 +168,7 @@ def find_candidate(
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
                 return titled.start(1), titled.end(1)
+    holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
     if kind in ("place", "person"):
         # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
         # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
@@ -175,10 +178,12 @@ def find_candidate(
                 not _NOT_NAMES.match(proper.group())
                 and first not in _SENTENCE_STARTERS
                 and not _DEMONYM.match(sentence, proper.start())
+                # "Who commands the Taliban?" asks for a holder's name: "American airstrikes" has none.
+                and not (holder and _PEOPLES_ADJECTIVE.match(sentence, proper.start()))
                 and proper.group().lower() not in asked
             ):
                 return proper.start(), proper.end()
-    if kind == "person" and not _ASKS_HOLDER.search(asked):
+    if kind == "person" and not holder:
         # No name, and none asked for: an office answers "who did they appoint?" ("a new acting
         # minister of defense"). Never "who is the police chief?" or "who leads the Taliban?":
         # those ask for a holder's name.

@@ -86,6 +86,7 @@ def test_a_question_in_other_words_than_the_article_is_answered(
         "Who is the mayor of Kabul?",  # Kabul is there, a mayor is not
         "When was the Taliban movement founded?",
         "How many civilians have died in the fighting?",  # numbers of soldiers, not civilians
+        "Who commands the Taliban in Kunduz?",  # "American airstrikes" names no commander
     ],
 )
 def test_what_the_article_does_not_say_is_refused(seed: ExtractiveAnswerer, question: str) -> None:
