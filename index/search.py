@@ -111,6 +111,7 @@ class Analyzer:
         base = self._cache.get(word)
         if base is None:
             base = _VERB_FORMS.get(word) or self._lemma(word, lang="en").lower()
+            base = _NATIONS.get(base) or _NATIONS.get(base[:-1] if base.endswith("s") else "") or base
             # "us" -> "we": a lemma that is a stopword would drop the word ("US" the country).
             if base in STOPWORDS or not base:
                 base = word
@@ -122,6 +123,17 @@ class Analyzer:
 # Past tenses simplemma reads as other words, where news nearly always means the verb:
 # "the Taliban rose in the south", "she won the seat", "he swore an oath".
 _VERB_FORMS = {"rose": "rise", "won": "win", "swore": "swear", "sworn": "swear"}
+
+
+# "American" and "U.S.", "British" and "U.K." are one term: news writes "U.S. airstrikes" where a
+# reader asks about "American airstrikes". Names match only exactly (a paraphrase never turns
+# "Kabul" into "Kunduz"), so without this "American" is a name the article lacks. Only these two:
+# joining every people to its country ("Afghan" to "Afghanistan") let "the budget of the Afghan
+# army" match a U.S. budget's "operations in Iraq and Afghanistan" among the BBC articles.
+_NATIONS = {
+    **dict.fromkeys(("america", "american", "usa"), "us"),
+    **dict.fromkeys(("britain", "british", "briton"), "uk"),
+}
 
 
 def fold(text: str) -> str:

@@ -367,6 +367,10 @@ def test_analyzer_joins_word_forms_a_stemmer_alone_splits() -> None:
     # The order of two events is no topic: "after reaching" is answered by "seized ... before dispersing".
     assert terms("after reaching the entrance") == terms("reaching the entrance before")
     assert terms("not against") == ["not", "against"]  # negations stay
+    # "American airstrikes" are the article's "U.S. airstrikes"; "British" is "UK".
+    assert terms("American Americans America USA") == terms("U.S.") * 4
+    assert terms("British Britain") == terms("UK") * 2
+    assert terms("Afghan") != terms("Afghanistan")  # "the Afghan army" is not "war in Afghanistan"
 
 
 def test_a_dotted_abbreviation_in_a_question_is_a_name_it_must_match(answerer: ExtractiveAnswerer) -> None:
