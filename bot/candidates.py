@@ -118,6 +118,7 @@ _DEMONYM = re.compile(
 # ...and any such word before a noun: "American airstrikes", "Afghan commanders".
 _PEOPLES_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+[a-z]")
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
+_TRAILING_TIME = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$|^(?:{_MONTHS}|{_DAYS})$")
 # "May 1", "1 May", and a spinner's "Could 1" after a word of time.
 _DAY_OF_MONTH = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
@@ -182,7 +183,10 @@ def find_candidate(
                 and not (holder and _PEOPLES_ADJECTIVE.match(sentence, proper.start()))
                 and proper.group().lower() not in asked
             ):
-                return proper.start(), proper.end()
+                # "told Al Jazeera Saturday": the name without the day after it.
+                end = proper.start() + len(_TRAILING_TIME.sub("", proper.group()))
+                if end > proper.start():
+                    return proper.start(), end
     if kind == "person" and not holder:
         # No name, and none asked for: an office answers "who did they appoint?" ("a new acting
         # minister of defense"). Never "who is the police chief?" or "who leads the Taliban?":

@@ -210,6 +210,10 @@ def test_the_question_inside_a_chat_request_is_what_is_asked(typed: str, core: s
     assert core_question(typed) == core
 
 
+def span_of(sentence: str, found: tuple[int, int] | None) -> str | None:
+    return sentence[found[0] : found[1]] if found else None
+
+
 def test_answer_candidates_skip_what_the_question_already_says() -> None:
     sentence = "President Ashraf Ghani met Gen. Miller in Kabul on May 1."
 
@@ -232,6 +236,15 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert found is not None and lashkar[found[0] : found[1]] == "Lashkar Gah"
     found = find_candidate("In May, they entered Kunduz.", "Where did they go?", "place")
     assert found is not None and found[0] == len("In May, they entered ")
+    # A name written before a day is the name alone: "told Al Jazeera Saturday".
+    told = "The spokesman told Al Jazeera Saturday that the plan works."
+    assert span_of(told, find_candidate(told, "Which channel did he talk to?", "person")) == "Al Jazeera"
+    lead = "The Taliban entered two capitals in northern Afghanistan Sunday, officials said."
+    assert span_of(lead, find_candidate(lead, "Which country is it?", "place")) == "Afghanistan"
+    # "Who commands the Taliban?" asks for a holder's name: a people's adjective is none.
+    pushed = "They were pushed back by American airstrikes."
+    assert find_candidate(pushed, "Who commands the Taliban in Kunduz?", "person") is None
+    assert span_of(pushed, find_candidate(pushed, "Who pushed them back?", "person")) == "American"
     # No name: an office answers a who-question that asks for no holder's name.
     appointed = "On Saturday, the authorities appointed a new acting minister of defense and an army chief."
     found = find_candidate(appointed, "Who did the government appoint on Saturday?", "person")
