@@ -3,8 +3,9 @@ our own wider set (benchmarks/seed_questions.jsonl, written from the article, ne
 training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
 added it: the nearest thing we have to the held-out questions; `fresh2` is a second one) and a
-reworded set (the same facts asked in other words than the article's), first with seeds/ alone, then with the 2,127 BBC
-articles indexed beside it; and the dev and our sets together as chat users type them
+reworded set (the same facts asked in other words than the article's), first with seeds/ alone,
+then with the 2,127 BBC articles indexed beside it; and the dev and our sets together as chat
+users type them
 (STYLES: lower case, a request around the question), seeds/ alone. Each figure is a real
 `newsbot eval` process. Writes benchmarks/results/bench_seed.json.
 
