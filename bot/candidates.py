@@ -111,12 +111,13 @@ _SENTENCE_STARTERS = STOPWORDS | frozenset(
     "what which who how why where all any no not nor neither either one two three".split()
 )
 # "Afghan forces", "American troops", "Iraqi officials": a people's adjective, not a place.
+_PEOPLE = r"[A-Z][a-z]+(?:an|ian|ese|ish|i)"  # "Afghan", "Iraqi", "Chinese", "British"
 _DEMONYM = re.compile(
-    r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+(?:forces|troops|soldiers|officials|authorities|government|army|"
+    _PEOPLE + r"\s+(?:forces|troops|soldiers|officials|authorities|government|army|"
     r"military|police|people|leaders|fighters|citizens|officers|president|minister|air|navy|workers)\b"
 )
 # ...and any such word before a noun: "American airstrikes", "Afghan commanders".
-_PEOPLES_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)\s+[a-z]")
+_PEOPLES_ADJECTIVE = re.compile(_PEOPLE + r"\s+[a-z]")
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
 _TRAILING_TIME = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$|^(?:{_MONTHS}|{_DAYS})$")
 # "May 1", "1 May", and a spinner's "Could 1" after a word of time.

@@ -28,7 +28,6 @@ import numpy as np
 
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
-from index.articles import dateline_length
 from index.embedding import TokenStates
 from index.search import Passage, QueryTerm, Searcher, near_matches, read_words
 from index.times import time_marks
@@ -150,7 +149,7 @@ class EvidenceScorer:
             names_missing = sum(t.weight for t in names if t.stem not in passage_names) / names_total
             passage_best = np.zeros(len(all_terms), dtype=np.float32)
             found: list[Evidence] = []
-            for i, (s, e) in enumerate(_spans(p)):
+            for i, (s, e) in enumerate(p.sentences):
                 exact = np.array(
                     [t.stem in (sentences.names[i] if t.name else sentences.stems[i]) for t in all_terms],
                     dtype=np.float32,
@@ -264,7 +263,7 @@ class EvidenceScorer:
         if cached is not None:
             self._cache.move_to_end(p.id)
             return cached
-        texts = [p.text[s:e] for s, e in _spans(p)]
+        texts = [p.text[s:e] for s, e in p.sentences]
         read = [read_words(self.searcher.analyzer, t) for t in texts]
         vectors = p.sentence_vectors
         if vectors is None or len(vectors) != len(texts):  # an index built before sentence vectors
@@ -281,16 +280,6 @@ class EvidenceScorer:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return entry
-
-
-def _spans(p: Passage) -> tuple[tuple[int, int], ...]:
-    """The passage's sentences, the article's first without its dateline: "KABUL, Afghanistan —"
-    says where the story was filed, not that the Taliban took Kabul. Not evidence, not quoted."""
-    if p.chunk != 0 or not p.sentences:
-        return p.sentences
-    (s, e), rest = p.sentences[0], p.sentences[1:]
-    cut = dateline_length(p.text[s:e])
-    return ((s + cut, e), *rest) if 0 < cut < e - s else p.sentences
 
 
 def _time_conflict(asked: frozenset[str], told: frozenset[str]) -> float:

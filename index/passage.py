@@ -29,4 +29,3 @@ class Passage:
     # None for an index built before sentence vectors existed).
     sentences: tuple[tuple[int, int], ...] = ()
     sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
-    chunk: int | None = None  # its place in the article (0: the article's first), when known

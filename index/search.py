@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
+from index.articles import dateline_length
 from index.chunking import sentence_spans
 from index.embedding import Embedder, TokenStates
 from index.memory import release_freed_memory
@@ -676,6 +677,12 @@ def _passage(lexical: _Lexical, i: int, score: float, dense: float) -> Passage:
     vectors = decode_vectors(str(m.get(VECTORS_KEY, "")), len(spans)) if spans else None
     if not spans:  # an index from before sentence vectors: the answerer embeds them itself
         spans = tuple((s.start, s.end) for s in sentence_spans(text))
+    if m.get("chunk") == 0 and spans:
+        # An article's first sentence without its dateline: "KABUL, Afghanistan —" says where the
+        # story was filed, not that the Taliban took Kabul. Neither evidence nor quoted.
+        (s, e), rest = spans[0], spans[1:]
+        cut = dateline_length(text[s:e])
+        spans = ((s + cut, e), *rest) if 0 < cut < e - s else spans
     return Passage(
         id=lexical.ids[i],
         article=str(m["article"]),
@@ -692,5 +699,4 @@ def _passage(lexical: _Lexical, i: int, score: float, dense: float) -> Passage:
         dense=round(dense, 4),
         sentences=spans,
         sentence_vectors=vectors,
-        chunk=int(m["chunk"]) if "chunk" in m else None,
     )
