@@ -119,6 +119,11 @@ _DEMONYM = re.compile(
 # ...and any such word before a noun: "American airstrikes", "Afghan commanders".
 _PEOPLES_ADJECTIVE = re.compile(_PEOPLE + r"\s+[a-z]")
 _DATE_WORD = re.compile(rf"\b(?:{_MONTHS}|{_DAYS})\b")
+_HOW_LONG = re.compile(r"\bhow long\b(?! ago)")
+_UNTIL = re.compile(
+    rf"\b(?i:until|till|into|through|throughout)\s+(?:(?:the\s+)?(?i:early|late)\s+)?"
+    rf"(?:(?:{_MONTHS}|{_DAYS})(?:\s+(?i:night|morning|afternoon|evening))?|\d{{4}}s?)\b"
+)
 _TRAILING_TIME = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$|^(?:{_MONTHS}|{_DAYS})$")
 # "May 1", "1 May", and a spinner's "Could 1" after a word of time.
 _DAY_OF_MONTH = re.compile(
@@ -154,6 +159,9 @@ def find_candidate(
         return None
     asked = question.lower()
     found = list(_matches(pattern, sentence, asked, kind))
+    if kind == "number" and not found and _HOW_LONG.search(asked):
+        # "How long did the fighting go on?" is also answered by when it ended: "into Sunday night".
+        found = [m.span() for m in _UNTIL.finditer(sentence)]
     if kind == "number":
         # A day of a month is a date, not a count: "Since May 1, when U.S. forces..."
         days = [m.span() for m in _DAY_OF_MONTH.finditer(sentence)]

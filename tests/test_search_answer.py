@@ -266,6 +266,12 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
         presidents, "How many presidents?", "number", counted=[presidents.index("presidents")]
     )
     assert found is not None and presidents[found[0] : found[1]] == "eight"
+    # "How long did it go on?" is answered by when it ended as well as by a number of days.
+    clashed = "The Taliban clashed with security forces into Sunday night, officials said."
+    assert span_of(clashed, find_candidate(clashed, "How long did the fighting go on?", "number")) == (
+        "into Sunday night"
+    )
+    assert find_candidate(clashed, "How many forces clashed?", "number") is None
     cost = "It cost 1,200, more than the 950."
     found = find_candidate(cost, "How much did it cost?", "number")
     assert found is not None and cost[found[0] : found[1]] == "1,200"
