@@ -169,24 +169,16 @@ class EvidenceScorer:
                 passage_best = np.maximum(passage_best, matches)
                 text = p.text[s:e]
                 anchors = _anchors(text, sentences.words[i], matches, all_terms, self.searcher)
-                counted = (
-                    _anchors(
+                counted: list[int] = []
+                if focus is not None and question.kind == "number":
+                    counted = _anchors(
                         text, sentences.words[i], matches[focus : focus + 1], [terms[focus]], self.searcher
                     )
-                    if focus is not None and question.kind == "number"
-                    else []
-                )
-                if (
-                    focus is not None
-                    and question.kind == "number"
-                    and question.focus.endswith("s")
-                    and not counted
-                    and cosines is not None
-                ):
-                    # The counted noun matched in other words ("soldiers" -> "forces"): the number
-                    # must count that word, not another ("50 districts"). Not an amount ("how much
-                    # money": "6 million lira ... in damages").
-                    counted = _positions(text, sentences.words[i][int(np.argmax(cosines[focus]))])
+                    if not counted and question.focus.endswith("s") and cosines is not None:
+                        # The counted noun matched in other words ("soldiers" -> "forces"): the number
+                        # must count that word, not another ("50 districts"). Not an amount ("how
+                        # much money": "6 million lira ... in damages").
+                        counted = _positions(text, sentences.words[i][int(np.argmax(cosines[focus]))])
                 candidate = find_candidate(
                     text, question.text, question.kind, question.subject, anchors, counted
                 )

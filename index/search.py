@@ -112,7 +112,7 @@ class Analyzer:
         base = self._cache.get(word)
         if base is None:
             base = _VERB_FORMS.get(word) or self._lemma(word, lang="en").lower()
-            base = _NATIONS.get(base) or _NATIONS.get(base[:-1] if base.endswith("s") else "") or base
+            base = _NATIONS.get(base, base)
             # "us" -> "we": a lemma that is a stopword would drop the word ("US" the country).
             if base in STOPWORDS or not base:
                 base = word
@@ -132,8 +132,8 @@ _VERB_FORMS = {"rose": "rise", "won": "win", "swore": "swear", "sworn": "swear"}
 # joining every people to its country ("Afghan" to "Afghanistan") let "the budget of the Afghan
 # army" match a U.S. budget's "operations in Iraq and Afghanistan" among the BBC articles.
 _NATIONS = {
-    **dict.fromkeys(("america", "american", "usa"), "us"),
-    **dict.fromkeys(("britain", "british", "briton"), "uk"),
+    **dict.fromkeys(("america", "american", "americans", "usa"), "us"),
+    **dict.fromkeys(("britain", "british", "briton", "britons"), "uk"),
 }
 
 
