@@ -29,7 +29,7 @@ import numpy as np
 from bot.candidates import find_candidate
 from bot.question import NEGATION, QUESTION_WORDS, Question
 from index.embedding import TokenStates
-from index.search import Passage, QueryTerm, Searcher, near_matches, read_words
+from index.search import Passage, QueryTerm, Searcher, near_matches, read_words, term_cosines
 from index.times import time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
@@ -130,7 +130,7 @@ class EvidenceScorer:
         states = self.searcher.token_states([question.text, *(p.text for p in passages)])
         pieces = _term_pieces(terms, states[0]) if states is not None else None
         # Earlier turns' terms match only exactly.
-        qwords = self.searcher.word_vectors([t.word for t in terms]) if terms else None
+        qwords = self.searcher.term_vectors(terms) if terms else None
         name_mask = np.array([t.name for t in terms], dtype=bool)
         out: list[Evidence] = []
         for rank, p in enumerate(passages):
@@ -248,7 +248,7 @@ class EvidenceScorer:
         """Cosines of each question term's word vector to each of the sentence's words."""
         if qwords is None or not words or exact.all():
             return None
-        return qwords @ self.searcher.word_vectors(words).T
+        return term_cosines(qwords, self.searcher.word_vectors(words))
 
     def _sentences(self, p: Passage) -> Sentences:
         cached = self._cache.get(p.id)

@@ -228,6 +228,12 @@ class OnnxBertEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def has_word(self, word: str) -> bool:
+        """The model's vocabulary holds `word` whole (its word vector is not an average of pieces)."""
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer.token_to_id(word) is not None
+
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """Context-free word vectors: the mean of each word's input token embeddings. They place
         synonyms near each other ("defense"/"protection" 0.33, unrelated words about 0.05) at no

@@ -65,6 +65,8 @@ def highlighted(answer: Answer) -> list[str]:
         ("Why has U.S. air support been reduced?", "guidelines of engagement"),
         ("When did the U.S. withdrawal begin?", "Could 1"),
         ("When did American troops start leaving?", "Could 1"),  # the article: "U.S. forces"
+        # "meet" was spun to "fulfill": near the verb's word vector, far from the noun "meeting"'s.
+        ("When is Ghani meeting Biden?", "On Friday"),
         # As chat users type it: a request around the question.
         ("Hi, can you tell me who the defense ministry spokesman is, please?", "Rohullah Ahmadzai"),
         ("Please, who is Sebghatullah Selab?", "the deputy of Faryab’s provincial capital"),

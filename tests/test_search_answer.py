@@ -18,7 +18,7 @@ from bot.question import BadQuestion, Question, clean_question, core_question, i
 from index.articles import read_article_text
 from index.indexer import Index
 from index.passage import Passage
-from index.search import Searcher
+from index.search import Searcher, term_cosines
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
 from index.times import time_marks
@@ -507,6 +507,23 @@ def test_word_vectors_longer_than_their_cache_are_each_words_own(
     searcher = Searcher(index.searcher().store, hash_embedder, word_cache=8)
     words = [f"word{i}" for i in range(20)]
     assert np.array_equal(searcher.word_vectors(words), hash_embedder.word_vectors(words))
+
+
+def test_a_question_word_is_also_matched_by_its_dictionary_form(
+    articles: Path, data: Path, hash_embedder: HashEmbedder
+) -> None:
+    # The hash embedder's words are near only themselves: "meeting" finds "meet" through its
+    # dictionary form, and a word with no other form stands twice.
+    write_news(articles, "a.txt", "Talks", "The leaders meet on Friday.")
+    index = Index(data, hash_embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    searcher = index.searcher()
+    terms = searcher.question_terms("When is the meeting in Kabul?")
+    assert [t.word for t in terms] == ["meeting", "kabul"]
+    vectors = searcher.term_vectors(terms)
+    cosines = term_cosines(vectors, searcher.word_vectors(["meet", "kabul", "friday"]))
+    assert cosines.round(3).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    assert (vectors[0] @ searcher.word_vectors(["meet"]).T).round(3).tolist() == [[0.0], [0.0]]
 
 
 def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, data: Path) -> None:
