@@ -73,6 +73,12 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
             # unanswerable ones at 8% and answered 0.3 points more right.
             holding = [
                 ev for ev in ranked if ev.candidate is not None and ev.score >= chosen.score - LIST_MARGIN
+            ] or [
+                # ...or its neighbour, whatever it scores: "To the west of Kunduz in Maimana... The
+                # Taliban clashed with security forces into Sunday night" answers where they clashed.
+                ev
+                for ev in ranked
+                if ev.candidate is not None and _neighbours(ev, chosen)
             ]
         close = holding or close
     picked += close[: MAX_SENTENCES - 1]
@@ -84,8 +90,7 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
             (
                 ev
                 for ev in evidence
-                if ev.passage.id == picked[-1].passage.id
-                and abs(ev.index - picked[-1].index) == 1
+                if _neighbours(ev, picked[-1])
                 and ev.candidate is not None
                 and all(ev.text != p.text for p in picked)
             ),
@@ -150,6 +155,11 @@ def _items(question: Question, ev: Evidence) -> list[str]:
     # The sentence's own candidate, found where no pattern lists one ("...entered Lashkar Gah").
     own = ev.text[ev.candidate[0] : ev.candidate[1]].lower()
     return list(dict.fromkeys([own, *all_candidates(ev.text, question.text, question.kind)]))
+
+
+def _neighbours(a: Evidence, b: Evidence) -> bool:
+    """Next to each other in one passage."""
+    return a.passage.id == b.passage.id and abs(a.index - b.index) == 1
 
 
 def _in_reading_order(picked: list[Evidence]) -> list[Evidence]:

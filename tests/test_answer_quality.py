@@ -348,3 +348,13 @@ def test_the_answerer_runs_the_model_over_the_question_once(seed: ExtractiveAnsw
     answer = answerer.answer(question)
     assert answer.found and "Rohullah Ahmadzai" in answer.text
     assert sum(question in texts for texts in counting.passes) == 1, counting.passes
+
+
+def test_where_the_matching_sentence_names_no_place_its_neighbour_does(seed: ExtractiveAnswerer) -> None:
+    # "The Taliban clashed with security forces into Sunday night" follows the sentence that says
+    # where: "To the west of Kunduz in Maimana...". Both are quoted, the place marked.
+    answer = seed.answer("Where did the Taliban clash with security forces into Sunday night?")
+    assert answer.found, answer.text
+    quoted = [text for text, _ in quotes(answer)]
+    assert any(text.startswith("The Taliban clashed") for text in quoted), answer.text
+    assert "Maimana" in highlighted(answer), (highlighted(answer), answer.text)
