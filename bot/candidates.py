@@ -171,9 +171,7 @@ def find_candidate(
             if not found:
                 return None
     if found:
-        if not anchors:
-            return found[0]
-        return min(found, key=lambda span: min(abs((span[0] + span[1]) // 2 - a) for a in anchors))
+        return _nearest(found, anchors)
     if kind == "person":  # a single surname after a title: "President Biden", "Gen. Miller"
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
@@ -203,7 +201,18 @@ def find_candidate(
         office = _OFFICE.search(sentence)
         if office:
             return office.start(), office.end()
+        # ...or a group of people: "Who surrendered?" -> "dozens of government troops surrendered".
+        groups = [g.span() for g in _GROUP.finditer(sentence) if g.group().lower() not in asked]
+        if groups:
+            return _nearest(groups, anchors)
     return None
+
+
+def _nearest(spans: Sequence[tuple[int, int]], anchors: Sequence[int]) -> tuple[int, int]:
+    """The span nearest where the question's words sit in the sentence; the first without them."""
+    if not anchors:
+        return spans[0]
+    return min(spans, key=lambda span: min(abs((span[0] + span[1]) // 2 - a) for a in anchors))
 
 
 _OFFICES = re.compile(
@@ -215,6 +224,11 @@ _ASKS_HOLDER = re.compile(
     rf"{_OFFICES.pattern}|\bname\b|\b(?:lead|leads|led|head|heads|headed|run|runs|ran|command|commands|"
     r"commanded|govern|governs|governed|chair|chairs|chaired)\b",
     re.I,
+)
+_GROUP = re.compile(
+    r"\b(?:[a-z][\w’'-]*\s+)?(?:troops|forces|soldiers|officers|officials|fighters|militants|insurgents|rebels|"
+    r"militias|police|workers|students|farmers|peasants|residents|civilians|villagers|pilots|contractors|"
+    r"citizens|refugees|protesters|voters|commanders|experts|settlers|immigrants|nobles|monks|priests)\b"
 )
 _OFFICE = re.compile(
     rf"\b(?:a|an|the|its|their)\s+(?:[a-z][\w’'-]*\s+){{0,3}}?{_OFFICES.pattern}(?:\s+of\s+[a-z][\w’'-]*)?"

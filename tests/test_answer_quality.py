@@ -350,6 +350,12 @@ def test_the_answerer_runs_the_model_over_the_question_once(seed: ExtractiveAnsw
     assert sum(question in texts for texts in counting.passes) == 1, counting.passes
 
 
+def test_a_who_question_about_a_group_is_answered_with_the_group(seed: ExtractiveAnswerer) -> None:
+    answer = seed.answer("Who is besieged in isolated outposts?")  # no one is named: a group is
+    assert answer.found, answer.text
+    assert "authorities troops" in highlighted(answer), (highlighted(answer), answer.text)
+
+
 def test_where_the_matching_sentence_names_no_place_its_neighbour_does(seed: ExtractiveAnswerer) -> None:
     # "The Taliban clashed with security forces into Sunday night" follows the sentence that says
     # where: "To the west of Kunduz in Maimana...". Both are quoted, the place marked.

@@ -255,6 +255,13 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
         "What is the name of the minister?",
     ):
         assert find_candidate(appointed, asks_a_name, "person") is None
+    # No name and no office: a group of people, the one where the question's words sit.
+    besieged = "Even with militia forces nearby, government troops are often besieged in outposts."
+    found = find_candidate(
+        besieged, "Who is besieged in outposts?", "person", anchors=[besieged.index("besieged")]
+    )
+    assert span_of(besieged, found) == "government troops"
+    assert find_candidate(besieged, "Who leads the government troops?", "person") is None  # a holder's name
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
