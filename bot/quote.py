@@ -2,7 +2,9 @@
 
 - The chosen sentence is the ranker's best.
 - A second sentence is quoted when the ranker scores it nearly as high; when the chosen one
-  lacks the name, date or place a question asks for, preferably one that holds it.
+  lacks the name, date or place a question asks for, preferably one that holds it, or its
+  neighbour that does.
+- "What did X say...?": the speaker's quotation where it runs on into the next sentence.
 - A list question ("which provincial capitals...") quotes every well-ranked sentence that names
   a further item, up to MAX_LIST_SENTENCES.
 - Never a further sentence from a passage missing names of the question that the chosen one has.
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot import prompts
@@ -82,6 +85,17 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
             ]
         close = holding or close
     picked += close[: MAX_SENTENCES - 1]
+    if _ASKS_WHAT_WAS_SAID.search(question.text) and _QUOTES.search(chosen.text):
+        # "What did Wali say about the city?": a speaker's words go on past the sentence that
+        # names him (“I hear bullets,” said Wali. “...there is panic all over the city.”).
+        picked += [
+            ev
+            for ev in evidence
+            if ev.passage.id == chosen.passage.id
+            and ev.index == chosen.index + 1
+            and _WHOLE_QUOTE.match(ev.text)
+            and all(ev.text != p.text for p in picked)
+        ]
     if question.typed and len(picked) > 1 and picked[-1].candidate is None:
         # The second sentence matches but lacks the asked-for thing: its neighbour in the same
         # passage often has it ("In May, Taliban forces entered Lashkar Gah... U.S. airstrikes
@@ -99,6 +113,14 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
         if neighbour is not None:
             picked.append(neighbour)
     return _in_reading_order(picked)
+
+
+_ASKS_WHAT_WAS_SAID = re.compile(
+    r"\b(?:say|says|said|saying|tell|tells|told|describe|described|mention|mentioned)\b", re.I
+)
+_QUOTES = re.compile(r"[“\"]")
+# A sentence that is all quotation, with no one named as saying it: the words of the sentence before.
+_WHOLE_QUOTE = re.compile(r"^\s*[“\"][^”\"]*[”\"]\s*$")
 
 
 def lacks_what_was_asked(question: Question, quoted: Sequence[Evidence]) -> bool:

@@ -364,3 +364,14 @@ def test_where_the_matching_sentence_names_no_place_its_neighbour_does(seed: Ext
     quoted = [text for text, _ in quotes(answer)]
     assert any(text.startswith("The Taliban clashed") for text in quoted), answer.text
     assert "Maimana" in highlighted(answer), (highlighted(answer), answer.text)
+
+
+def test_what_someone_said_quotes_the_rest_of_their_words(seed: ExtractiveAnswerer) -> None:
+    # Wali's words run on past the sentence that names him: the panic is in the next one.
+    answer = seed.answer("What did Amruddin Wali say about the mood in the city?")
+    assert answer.found, answer.text
+    quoted = [text for text, _ in quotes(answer)]
+    assert quoted[0].startswith("“Proper now, I hear the sound of bullets,” mentioned Amruddin Wali")
+    assert "there may be panic all around the metropolis" in quoted[1], answer.text
+    # A question not about what he said is answered by his sentence alone.
+    assert len(quotes(seed.answer("What did Amruddin Wali hear?"))) == 1
