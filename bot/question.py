@@ -173,6 +173,13 @@ _MEASURES = (
     r"population|budget|cost|price|salary|size|area|height|length|width|depth|weight|age|value|revenue|"
     r"income|toll|rate|amount|total|capacity|distance|speed|temperature|turnout|margin|debt|deficit"
 )
+# Nouns that make "which/what <noun>" a question about a person: an office and its holder.
+_OFFICE_NOUNS = (
+    r"commander|commanders|minister|ministers|leader|leaders|president|presidents|spokesman|spokeswoman|"
+    r"governor|governors|mayor|king|kings|queen|emperor|pope|bishop|chancellor|"
+    r"senator|senators|officials|ambassador|envoy|director|chairman"
+)
+_AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
 # Expected answer types, checked in order; the first match wins.
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("frequency", re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
@@ -207,7 +214,12 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("role", re.compile(r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?:[A-Z][\w’'.-]*\s*){1,4}\W*$")),
     (
         "person",
-        re.compile(r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bwhat's the name\b|\bname of the\b", re.I),
+        re.compile(
+            r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bwhat's the name\b|\bname of the\b"
+            # "Which Taliban commander led the assault?": an office asks for its holder.
+            rf"|^\W*(?:which|what)\s+(?:(?!{_AUX}\b)[\w’'-]+\s+){{0,2}}?(?:{_OFFICE_NOUNS})\b",
+            re.I,
+        ),
     ),
     (
         "reason",
@@ -240,7 +252,6 @@ NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|without|neither|no
 # The noun a typed question is about: "how many [elite government] forces did...", "who is the
 # [defense ministry] spokesman of...", "what is the [annual] budget of...". An answer must
 # speak of it: a number of something else, or a person in another role, does not answer.
-_AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
 _FOCUS = [
     re.compile(rf"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+)\s+{_AUX}\b", re.I),
     re.compile(r"^\W*how\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\W*$", re.I),

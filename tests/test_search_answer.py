@@ -146,6 +146,12 @@ def test_question_types_and_follow_ups() -> None:
     assert Question.parse("Who is the president?").kind == "person"
     assert Question.parse("What is the name of the new minister?").kind == "person"
     assert Question.parse("What did the council decide?").kind == "other"
+    # "Which <office>" asks for its holder; "what is the president's job?" and "what did the
+    # spokesman say?" do not.
+    assert Question.parse("Which Taliban commander led the assault on Kunduz?").kind == "person"
+    assert Question.parse("What president signed the act?").kind == "person"
+    assert Question.parse("What is the president's job?").kind == "other"
+    assert Question.parse("What did the spokesman say?").kind == "other"
     assert Question.parse("Which provincial capitals did the Taliban enter?").is_list
     assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
     assert Question.parse("When was the movement founded?").focus == "founded"
