@@ -159,6 +159,10 @@ def find_candidate(
         return None
     asked = question.lower()
     found = list(_matches(pattern, sentence, asked, kind))
+    holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
+    if holder:
+        # "Who is the new army chief?": "Scotland's Army" is what is led, not who leads it.
+        found = [f for f in found if not _content_words(sentence[f[0] : f[1]]) & _content_words(asked)]
     if kind == "number" and not found and _HOW_LONG.search(asked):
         # "How long did the fighting go on?" is also answered by when it ended: "into Sunday night".
         found = [m.span() for m in _UNTIL.finditer(sentence)]
@@ -176,7 +180,6 @@ def find_candidate(
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
                 return titled.start(1), titled.end(1)
-    holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
     if kind in ("place", "person"):
         # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
         # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
@@ -187,7 +190,13 @@ def find_candidate(
                 and first not in _SENTENCE_STARTERS
                 and not _DEMONYM.match(sentence, proper.start())
                 # "Who commands the Taliban?" asks for a holder's name: "American airstrikes" has none.
-                and not (holder and _PEOPLES_ADJECTIVE.match(sentence, proper.start()))
+                and not (
+                    holder
+                    and (
+                        _PEOPLES_ADJECTIVE.match(sentence, proper.start())
+                        or _content_words(proper.group()) & _content_words(asked)
+                    )
+                )
                 and proper.group().lower() not in asked
             ):
                 # "told Al Jazeera Saturday": the name without the day after it.
@@ -233,6 +242,10 @@ _GROUP = re.compile(
 _OFFICE = re.compile(
     rf"\b(?:a|an|the|its|their)\s+(?:[a-z][\w’'-]*\s+){{0,3}}?{_OFFICES.pattern}(?:\s+of\s+[a-z][\w’'-]*)?"
 )
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 1 and w not in STOPWORDS}
 
 
 def all_candidates(sentence: str, question: str, kind: str) -> list[str]:

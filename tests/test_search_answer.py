@@ -261,6 +261,10 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
         "What is the name of the minister?",
     ):
         assert find_candidate(appointed, asks_a_name, "person") is None
+    # A holder's name is not the name of what is held: "Scotland's Army" has no chief's name.
+    army = "On Monday, Scotland's Army met."
+    assert find_candidate(army, "Who is the new army chief?", "person") is None
+    assert span_of(army, find_candidate(army, "Who met?", "person")) == "Scotland's Army"
     # No name and no office: a group of people, the one where the question's words sit.
     besieged = "Even with militia forces nearby, government troops are often besieged in outposts."
     found = find_candidate(
