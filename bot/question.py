@@ -261,6 +261,12 @@ _FOCUS = [
         r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
         re.I,
     ),
+    # "What is the name of the Taliban's leader?": the holder named, not "name".
+    re.compile(
+        r"\bname\s+of\s+(?:the|a|an|its|their|this|that)?\s*(?:[\w’'-]+(?:'s|’s)\s+)?"
+        r"((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
+        re.I,
+    ),
     # "When was the movement founded?": the event a date question dates (a lower-case participle:
     # "When is Ghani meeting Biden?" dates no "Biden").
     re.compile(
@@ -325,7 +331,9 @@ def _focus(text: str, kind: str) -> str:
         word = plural[0] if plural else (words[-1] if words else "")
         if n == 3 and kind == "number" and not re.fullmatch(_MEASURES, word):
             return ""  # "what is the speed limit set to...": no measure named
-        return "" if word in ("name", "one", "ones", "person", "people", "man", "woman") else word
+        if word == "name":
+            continue  # "what is the name of the leader?": the holder comes after
+        return "" if word in ("one", "ones", "person", "people", "man", "woman") else word
     return ""
 
 

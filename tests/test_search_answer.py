@@ -156,6 +156,9 @@ def test_question_types_and_follow_ups() -> None:
     assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
     assert Question.parse("When was the movement founded?").focus == "founded"
     assert Question.parse("How many US soldiers remain?").focus == "soldiers"  # not "US"
+    # The holder a name is asked of: its answer must speak of a leader, not name anyone.
+    assert Question.parse("What is the name of the Taliban's leader?").focus == "leader"
+    assert Question.parse("What is the name of the new interior minister?").focus == "minister"
     # Typed as a search, not as a question.
     assert Question.parse("U.S. withdrawal date").kind == "date"
     assert Question.parse("number of districts in Afghanistan").kind == "number"
