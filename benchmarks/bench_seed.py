@@ -2,7 +2,7 @@
 our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used for
 training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
-added it: the nearest thing we have to the held-out questions; `fresh2` is a second one) and a
+added it: the nearest thing we have to the held-out questions; `fresh2` and `fresh3` are two more) and a
 reworded set (the same facts asked in other words than the article's), first with seeds/ alone,
 then with the 2,127 BBC articles indexed beside it; and the dev and our sets together as chat
 users type them
@@ -34,6 +34,8 @@ QUESTION_FILES = {
     "reworded": ROOT / "benchmarks" / "seed_questions_reworded.jsonl",
     # A second fresh set (2026-12-01), mixed typing, measured before that session's changes.
     "fresh2": ROOT / "benchmarks" / "seed_questions_fresh2.jsonl",
+    # A third (2026-12-01, second session), measured the same way.
+    "fresh3": ROOT / "benchmarks" / "seed_questions_fresh3.jsonl",
 }
 # The typing styles ask these (57 questions), as they did before the fresh set was written.
 STYLED = ("dev", "ours")
