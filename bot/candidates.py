@@ -161,8 +161,7 @@ def find_candidate(
     found = list(_matches(pattern, sentence, asked, kind))
     holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
     if holder:
-        # "Who is the new army chief?": "Scotland's Army" is what is led, not who leads it.
-        found = [f for f in found if not _content_words(sentence[f[0] : f[1]]) & _content_words(asked)]
+        found = [f for f in found if not _names_what_is_held(sentence, f, asked)]
     if kind == "number" and not found and _HOW_LONG.search(asked):
         # "How long did the fighting go on?" is also answered by when it ended: "into Sunday night".
         found = [m.span() for m in _UNTIL.finditer(sentence)]
@@ -194,7 +193,7 @@ def find_candidate(
                     holder
                     and (
                         _PEOPLES_ADJECTIVE.match(sentence, proper.start())
-                        or _content_words(proper.group()) & _content_words(asked)
+                        or _names_what_is_held(sentence, proper.span(), asked)
                     )
                 )
                 and proper.group().lower() not in asked
@@ -242,6 +241,19 @@ _GROUP = re.compile(
 _OFFICE = re.compile(
     rf"\b(?:a|an|the|its|their)\s+(?:[a-z][\w’'-]*\s+){{0,3}}?{_OFFICES.pattern}(?:\s+of\s+[a-z][\w’'-]*)?"
 )
+
+
+def _names_what_is_held(sentence: str, span: tuple[int, int], asked: str) -> bool:
+    """For a question asking for a holder's name: the name is of what is held, not of who holds
+    it. "Who is the new army chief?": "Scotland's Army"; "Who is the defense ministry spokesman?":
+    "a Pentagon spokesman"."""
+    return bool(
+        _content_words(sentence[span[0] : span[1]]) & _content_words(asked)
+        or _BEFORE_AN_OFFICE.match(sentence, span[1])
+    )
+
+
+_BEFORE_AN_OFFICE = re.compile(rf"(?:’s|'s)?\s+(?:[a-z][\w-]*\s+){{0,2}}?{_OFFICES.pattern}")
 
 
 def _content_words(text: str) -> set[str]:

@@ -268,6 +268,11 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     army = "On Monday, Scotland's Army met."
     assert find_candidate(army, "Who is the new army chief?", "person") is None
     assert span_of(army, find_candidate(army, "Who met?", "person")) == "Scotland's Army"
+    # ...nor the name before the office: "a Pentagon spokesman" is not the spokesman's name.
+    pentagon = "About 900,000 staff are affected, according to a Pentagon spokesman."
+    assert find_candidate(pentagon, "Who is the defense ministry spokesman?", "person") is None
+    chiefs = "Military chiefs are expected to meet on Monday."
+    assert find_candidate(chiefs, "Who is the new army chief?", "person") is None
     # No name and no office: a group of people, the one where the question's words sit.
     besieged = "Even with militia forces nearby, government troops are often besieged in outposts."
     found = find_candidate(
