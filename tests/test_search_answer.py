@@ -187,6 +187,9 @@ def test_question_types_and_follow_ups() -> None:
         ("hey, whos amruddin wali", "who's amruddin wali"),
         ("hey bot, who is Amruddin Wali?", "who is Amruddin Wali?"),  # a greeting with its addressee
         ("Good morning team! When did it begin?", "When did it begin?"),
+        # Addressed by handle, as in a chat (Slack's own <@U123> mentions are cut by the gate).
+        ("@newsbot Who is Amruddin Wali?", "Who is Amruddin Wali?"),
+        ("@newsbot, when did it begin?", "when did it begin?"),
         ("I was wondering when the withdrawal began.", "when the withdrawal began."),
         # Typed in capitals: read in lower case, as every word would otherwise be a name.
         ("WHO IS AMRUDDIN WALI?", "who is amruddin wali?"),
