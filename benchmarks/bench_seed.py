@@ -51,6 +51,8 @@ STYLES = {
     "I was wondering ... .": lambda q: "I was wondering " + q[0].lower() + q[1:].rstrip("?") + ".",
     "IN CAPITALS": lambda q: q.upper(),
     "One more thing - ...": lambda q: "One more thing - " + q[0].lower() + q[1:],
+    "@newsbot ...": lambda q: "@newsbot " + q,
+    "Do you know ...": lambda q: "Do you know " + q[0].lower() + q[1:],
 }
 
 
