@@ -607,6 +607,9 @@ def test_a_dated_sentence_well_below_an_undated_best_match_is_quoted_for_a_when_
     quoted = quote.sentences_to_quote(question, [undated, dated], undated)
     assert [ev.index for ev in quoted] == [0, 1]
     assert not quote.lacks_what_was_asked(question, quoted)
-    # Far below (beyond the list margin), it is not the same event: nothing is completed.
+    # Far below (beyond the list margin), only the sentence next to it still completes it...
     far = sentence(1, 1.3 - quote.LIST_MARGIN - 0.5)
-    assert quote.lacks_what_was_asked(question, quote.sentences_to_quote(question, [undated, far], undated))
+    assert [ev.index for ev in quote.sentences_to_quote(question, [undated, far], undated)] == [0, 1]
+    # ...one further off is not the same event: nothing is completed.
+    apart = Evidence(passage, 0, 2, far.start, far.end, far.candidate, far.matches, far.features, far.score)
+    assert quote.lacks_what_was_asked(question, quote.sentences_to_quote(question, [undated, apart], undated))
