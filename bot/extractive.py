@@ -19,7 +19,7 @@ from bot.answer import Answer, timings
 from bot.answerability import AnswerModel, load_model, question_features
 from bot.briefing import Briefer, detect
 from bot.evidence import Evidence, EvidenceScorer, Term
-from bot.question import Question, clean_question, core_question, is_follow_up
+from bot.question import Question, clean_question, core_question, is_follow_up, rewrite_follow_up
 from index.search import Passage, Searcher
 
 
@@ -58,7 +58,14 @@ class ExtractiveAnswerer:
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:  # "what did the articles say about X?": a briefing, not one quote
             return self.briefer.answer(request, asked, history)
-        standalone = f"{history[-1].standalone} {text}" if history and is_follow_up(text) else text
+        standalone = text
+        if history and is_follow_up(text):
+            # "what did he say?" -> "what did Amruddin Wali say?"; else both turns are searched.
+            rewritten = rewrite_follow_up(text, history[-1].standalone)
+            if rewritten:
+                text = standalone = core_question(rewritten)
+            else:
+                standalone = f"{history[-1].standalone} {text}"
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()
         answer = self.compose(text, standalone, passages)

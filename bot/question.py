@@ -344,4 +344,49 @@ _PREPOSITIONS = frozenset("in of for on at to with from by into during".split())
 
 def is_follow_up(text: str) -> bool:
     """'and who is its deputy?' leans on an earlier turn; 'who is the deputy minister?' does not."""
-    return bool(_FOLLOW_UP_START.search(text)) or (bool(_PRONOUN.search(text)) and len(text.split()) <= 8)
+    return bool(_FOLLOW_UP_START.search(text) or _BARE_WH.match(text)) or (
+        bool(_PRONOUN.search(text)) and len(text.split()) <= 8
+    )
+
+
+def rewrite_follow_up(text: str, previous: str) -> str | None:
+    """A follow-up written out in full from the question before it, when that can be done
+    without guessing; None otherwise (then both are searched together).
+
+    "where?" after "When will Ghani meet Biden?" -> "where will Ghani meet Biden?"; "what did he
+    say?" after "Who is Amruddin Wali?" -> "what did Amruddin Wali say?" (one person named before)."""
+    bare = _BARE_WH.match(text)
+    if bare:
+        asked = _LEADING_WH.match(previous)
+        if not asked:
+            return None
+        return f"{bare['wh'].lower()} {previous[asked.end() :].strip()}"
+    pronouns = list(_PERSON_PRONOUN.finditer(text))
+    if len(pronouns) != 1:  # none, or "what did he tell her?": not one person to put back
+        return None
+    role = _NAME_IN_ROLE.match(previous)
+    names = (
+        [role["name"].strip()]
+        if role
+        else list(dict.fromkeys(m.group() for m in _FULL_NAME.finditer(previous)))
+    )
+    if len(names) != 1:
+        return None
+    m = pronouns[0]
+    rewritten = f"{text[: m.start()]}{names[0]}{'’s' if m['owner'] else ''}{text[m.end() :]}"
+    return re.sub(r"^\W*(?:and|also|but|so)\s+", "", rewritten, flags=re.I)
+
+
+# "where?", "and when?", "how many?": the question before, asked another way.
+_BARE_WH = re.compile(
+    rf"^\W*(?:(?:and|also|but|so|what about|how about)\s+)?(?P<wh>{WH}(?:\s+(?:many|much|long|often))?)\W*$",
+    re.I,
+)
+# ...whose wh-word comes right before its verb: "When will...", "Where did...", "Who is...".
+_LEADING_WH = re.compile(rf"^\W*(?:when|where|why|how|who|what)\s+(?={_AUX}\b|'s\b|’s\b)", re.I)
+_PERSON_PRONOUN = re.compile(
+    r"\b(?:(?P<owner>his|her(?=\s+(?!(?:and|or|to|in|on|at|of|for|with|about|from)\b)[a-z]))|he|him|she|her)\b",
+    re.I,
+)
+# A person's full name: two or more capitalised words ("Amruddin Wali", "Ashraf Ghani").
+_FULL_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+")

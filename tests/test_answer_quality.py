@@ -375,3 +375,20 @@ def test_what_someone_said_quotes_the_rest_of_their_words(seed: ExtractiveAnswer
     assert "there may be panic all around the metropolis" in quoted[1], answer.text
     # A question not about what he said is answered by his sentence alone.
     assert len(quotes(seed.answer("What did Amruddin Wali hear?"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        ("Who is Amruddin Wali?", "what did he say?", "there may be panic"),
+        ("When will Ghani meet Biden?", "where?", "White Home"),
+    ],
+)
+def test_a_follow_up_is_answered_as_its_written_out_question(
+    seed: ExtractiveAnswerer, first: str, follow_up: str, expected: str
+) -> None:
+    before = seed.answer(first)
+    answer = seed.answer(follow_up, [before])
+    assert answer.found, answer.text
+    assert any(expected in text for text, _ in quotes(answer)), answer.text
+    assert answer.question == follow_up  # shown as typed

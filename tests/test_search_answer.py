@@ -14,7 +14,7 @@ from bot import quote
 from bot.candidates import find_candidate
 from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
-from bot.question import BadQuestion, Question, clean_question, core_question, is_follow_up
+from bot.question import BadQuestion, Question, clean_question, core_question, is_follow_up, rewrite_follow_up
 from index.articles import read_article_text
 from index.indexer import Index
 from index.passage import Passage
@@ -169,6 +169,28 @@ def test_question_types_and_follow_ups() -> None:
     assert is_follow_up("and who is its deputy?") and not is_follow_up(
         "Who is the deputy defence minister now?"
     )
+    assert is_follow_up("where?") and is_follow_up("and when?")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "before", "written_out"),
+    [
+        ("where?", "When will Ghani meet Biden?", "where will Ghani meet Biden?"),
+        ("and how many?", "When did the Taliban enter Kunduz?", "how many did the Taliban enter Kunduz?"),
+        ("what did he say?", "Who is Amruddin Wali?", "what did Amruddin Wali say?"),
+        ("and what is his job?", "What did Amruddin Wali say?", "what is Amruddin Wali’s job?"),
+        ("who is her deputy?", "When did Jane Smith resign?", "who is Jane Smith’s deputy?"),
+        # Not without guessing: two people named before, two pronouns, no wh-word to swap.
+        ("what did he say?", "When will Ghani meet Biden?", None),
+        ("what did he tell her?", "Who is Amruddin Wali?", None),
+        ("where?", "Which province neighbors Kunduz?", None),
+        ("and the budget?", "Who is Amruddin Wali?", None),
+    ],
+)
+def test_a_follow_up_is_written_out_from_the_question_before(
+    follow_up: str, before: str, written_out: str | None
+) -> None:
+    assert rewrite_follow_up(follow_up, before) == written_out
 
 
 @pytest.mark.parametrize(
