@@ -58,7 +58,7 @@ _PATTERNS = {
     ),
     "place": re.compile(
         r"\b(?:north|south|east|west|northern|southern|eastern|western|central|northeast|northwest|southeast|"
-        r"southwest)(?:ern)?\b|\b(?i:in|at|near|from|to|into|across|outside|inside)\s+((?:the\s+)?"
+        r"southwest)(?:ern)?\b|\b(?i:in|at|on|near|from|to|into|across|outside|inside)\s+((?:the\s+)?"
         r"[A-Z][\w’'-]+(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)"
     ),
     "person": re.compile(

@@ -268,6 +268,9 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     lashkar = "In Could, Taliban forces entered Lashkar Gah, the capital of Helmand."
     found = find_candidate(lashkar, "Which capitals did the Taliban enter?", "place")
     assert found is not None and lashkar[found[0] : found[1]] == "Lashkar Gah"
+    # "on the White House" is where they meet; "On Friday" is when.
+    meeting = "On Friday, Afghanistan’s president is to meet President Biden on the White House."
+    assert span_of(meeting, find_candidate(meeting, "Where will they meet?", "place")) == "the White House"
     found = find_candidate("In May, they entered Kunduz.", "Where did they go?", "place")
     assert found is not None and found[0] == len("In May, they entered ")
     # A name written before a day is the name alone: "told Al Jazeera Saturday".
