@@ -234,7 +234,8 @@ _ASKS_HOLDER = re.compile(
     re.I,
 )
 _GROUP = re.compile(
-    r"\b(?:[a-z][\w’'-]*\s+)?(?:troops|forces|soldiers|officers|officials|fighters|militants|insurgents|rebels|"
+    r"\b(?:(?!(?:of|the|a|an|and|or|to|by|for|with|from|in|on|at|as|its|their|his|her)\b)[a-z][\w’'-]*\s+)?"
+    r"(?:troops|forces|soldiers|officers|officials|fighters|militants|insurgents|rebels|"
     r"militias|police|workers|students|farmers|peasants|residents|civilians|villagers|pilots|contractors|"
     r"citizens|refugees|protesters|voters|commanders|experts|settlers|immigrants|nobles|monks|priests)\b"
 )

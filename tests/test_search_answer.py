@@ -308,6 +308,8 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     )
     assert span_of(besieged, found) == "government troops"
     assert find_candidate(besieged, "Who leads the government troops?", "person") is None  # a holder's name
+    left = "The town was left to dozens of troops."
+    assert span_of(left, find_candidate(left, "Who held the town?", "person")) == "troops"  # not "of troops"
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
