@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from index.embedding import Embedder
+from index.indexer import Index
 from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +139,13 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+def synced(articles: Path, data: Path, embedder: Embedder) -> Index:
+    """An index of `articles` in `data`, synced once."""
+    index = Index(data, embedder)
+    index.sync(articles, max_bytes=5_000_000)
+    return index
 
 
 def write_news(folder: Path, name: str, headline: str, *sentences: str) -> Path:

@@ -16,13 +16,12 @@ from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
 from bot.question import BadQuestion, Question, clean_question, core_question, is_follow_up, rewrite_follow_up
 from index.articles import read_article_text
-from index.indexer import Index
 from index.passage import Passage
 from index.search import Searcher, term_cosines
 from index.store import ChunkStore, open_client
 from index.sync import sync_folder
 from index.times import time_marks
-from tests.conftest import write_news
+from tests.conftest import synced, write_news
 from tests.fakes import HashEmbedder
 
 STORY = (
@@ -354,8 +353,7 @@ def test_a_sentence_without_a_date_is_pinned_to_its_passages_times(
     write_news(articles, "old.txt", "Kunduz", "Rebels took Kunduz city in 2015. Airstrikes pushed them.")
     write_news(articles, "may.txt", "Helmand", "In May, rebels entered Lashkar Gah. Airstrikes pushed them.")
     write_news(articles, "none.txt", "Faryab", "Rebels reached Maimana. Airstrikes pushed them.")
-    index = Index(data, hash_embedder)
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, hash_embedder)
     answerer = ExtractiveAnswerer(index.searcher())
     question = "Which city did airstrikes defend in May?"
     analysis = answerer.analyze(question, question, answerer.searcher.search(question, 3))
@@ -525,8 +523,7 @@ def test_soft_coverage_ranks_a_chunk_that_says_every_question_word_in_other_word
     write_news(articles, "strong.txt", "Show", "Automobile factory close: automobile factory close.")
     write_news(articles, "one.txt", "Library", "The library will close early on Sundays, the council said.")
     write_news(articles, "two.txt", "Jobs", "A new factory opened downtown, the mayor said.")
-    index = Index(data, SynonymWordsEmbedder())
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, SynonymWordsEmbedder())
     store, embedder = index.searcher().store, index.searcher().embedder
     # BM25 alone (no dense side): the chunks with one exact word outrank the one that says all
     # three in other words, unless soft coverage counts.
@@ -544,8 +541,7 @@ def test_soft_coverage_matches_a_month_only_where_it_is_written_as_one(
     question = "Which city did rebel forces enter in May?"
     write_news(articles, "spun.txt", "Offensive", "In Could, rebel forces entered Lashkar Gah.")
     write_news(articles, "verb.txt", "Panic", "There may be panic: rebel forces may enter, and may stay.")
-    index = Index(data, hash_embedder)
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, hash_embedder)
     store = index.searcher().store
     soft = Searcher(store, hash_embedder, bm25_weight=1.0, soft_weight=1.0)
     assert [p.article for p in soft.search(question, 2)] == ["spun.txt", "verb.txt"]
@@ -557,8 +553,7 @@ def test_word_vectors_longer_than_their_cache_are_each_words_own(
     articles: Path, data: Path, hash_embedder: HashEmbedder
 ) -> None:
     write_news(articles, "a.txt", "Title", "Some text.")
-    index = Index(data, hash_embedder)
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, hash_embedder)
     searcher = Searcher(index.searcher().store, hash_embedder, word_cache=8)
     words = [f"word{i}" for i in range(20)]
     assert np.array_equal(searcher.word_vectors(words), hash_embedder.word_vectors(words))
@@ -570,8 +565,7 @@ def test_a_question_word_is_also_matched_by_its_dictionary_form(
     # The hash embedder's words are near only themselves: "meeting" finds "meet" through its
     # dictionary form, and a word with no other form stands twice.
     write_news(articles, "a.txt", "Talks", "The leaders meet on Friday.")
-    index = Index(data, hash_embedder)
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, hash_embedder)
     searcher = index.searcher()
     terms = searcher.question_terms("When is the meeting in Kabul?")
     assert [t.word for t in terms] == ["meeting", "kabul"]
@@ -600,8 +594,7 @@ def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, 
         "neighbourhood and beyond, the mayor said.",
     )
     embedder = SynonymEmbedder()
-    index = Index(data, embedder)
-    index.sync(articles, max_bytes=5_000_000)
+    index = synced(articles, data, embedder)
     hybrid = index.searcher()
     found = [p.article for p in hybrid.search(question, 3)]
     assert "answer.txt" in found, found  # only the dense side can see it
