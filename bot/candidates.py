@@ -182,6 +182,7 @@ def find_candidate(
     if kind in ("place", "person"):
         # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
         # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
+        names: list[tuple[int, int]] = []
         for proper in _PROPER.finditer(sentence):
             first = proper.group().split()[0].lower()
             if (
@@ -201,7 +202,9 @@ def find_candidate(
                 # "told Al Jazeera Saturday": the name without the day after it.
                 end = proper.start() + len(_TRAILING_TIME.sub("", proper.group()))
                 if end > proper.start():
-                    return proper.start(), end
+                    names.append((proper.start(), end))
+        if names:  # the one where the question's words sit: "Taliqan, the capital of Takhar, a
+            return _nearest(names, anchors)  # province that neighbors Kunduz" -> Takhar
     if kind == "person" and not holder:
         # No name, and none asked for: an office answers "who did they appoint?" ("a new acting
         # minister of defense"). Never "who is the police chief?" or "who leads the Taliban?":

@@ -10,6 +10,7 @@ plainly that the articles don't contain it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,18 @@ from bot.briefing import Briefer, detect
 from bot.evidence import Evidence, EvidenceScorer, Term
 from bot.question import Question, clean_question, core_question, is_follow_up, rewrite_follow_up
 from index.search import Passage, Searcher
+
+
+def answered(previous: Answer) -> tuple[str, str]:
+    """What an earlier answer gave, as it was marked in it: a place or a person's name ("Which
+    province neighbors Kunduz?" -> ("place", "Takhar")); ("", "") when it marked neither, or when
+    the turn comes from a log that keeps no marks."""
+    parsed = Question.parse(previous.standalone or previous.question)
+    if not previous.found or not previous.highlights or parsed.kind not in ("place", "person"):
+        return "", ""
+    start, end = previous.highlights[0]
+    thing = re.sub(r"^the\s+", "", previous.text[start:end])
+    return (parsed.kind, thing) if thing[:1].isupper() else ("", "")
 
 
 @dataclass
@@ -61,7 +74,7 @@ class ExtractiveAnswerer:
         standalone = text
         if history and is_follow_up(text):
             # "what did he say?" -> "what did Amruddin Wali say?"; else both turns are searched.
-            rewritten = rewrite_follow_up(text, history[-1].standalone)
+            rewritten = rewrite_follow_up(text, history[-1].standalone, answered(history[-1]))
             if rewritten:
                 text = standalone = core_question(rewritten)
             else:

@@ -349,31 +349,43 @@ def is_follow_up(text: str) -> bool:
     )
 
 
-def rewrite_follow_up(text: str, previous: str) -> str | None:
+def rewrite_follow_up(text: str, previous: str, answered: tuple[str, str] = ("", "")) -> str | None:
     """A follow-up written out in full from the question before it, when that can be done
-    without guessing; None otherwise (then both are searched together).
+    without guessing; None otherwise (then both are searched together). `answered` is what the
+    answer before gave, and its kind: ("place", "Takhar"), ("person", "Rohullah Ahmadzai").
 
     "where?" after "When will Ghani meet Biden?" -> "where will Ghani meet Biden?"; "what did he
-    say?" after "Who is Amruddin Wali?" -> "what did Amruddin Wali say?" (one person named before)."""
+    say?" after "Who is Amruddin Wali?" -> "what did Amruddin Wali say?" (one person named before,
+    or given by the answer); "what is its capital?" after "Which province neighbors Kunduz?",
+    answered with Takhar -> "what is Takhar’s capital?"."""
     bare = _BARE_WH.match(text)
     if bare:
         asked = _LEADING_WH.match(previous)
         if not asked:
             return None
         return f"{bare['wh'].lower()} {previous[asked.end() :].strip()}"
-    pronouns = list(_PERSON_PRONOUN.finditer(text))
-    if len(pronouns) != 1:  # none, or "what did he tell her?": not one person to put back
+    kind, thing = answered
+    people = list(_PERSON_PRONOUN.finditer(text))
+    places = list(_PLACE_PRONOUN.finditer(text))
+    if len(people) + len(places) != 1:  # none, or "what did he tell her?": not one thing to put back
         return None
-    role = _NAME_IN_ROLE.match(previous)
-    names = (
-        [role["name"].strip()]
-        if role
-        else list(dict.fromkeys(m.group() for m in _FULL_NAME.finditer(previous)))
-    )
-    if len(names) != 1:
-        return None
-    m = pronouns[0]
-    rewritten = f"{text[: m.start()]}{names[0]}{'’s' if m['owner'] else ''}{text[m.end() :]}"
+    if places:
+        if kind != "place" or not thing:
+            return None
+        m, name, owner = places[0], thing, places[0].group().lower() == "its"
+    else:
+        role = _NAME_IN_ROLE.match(previous)
+        names = (
+            [role["name"].strip()]
+            if role
+            else list(dict.fromkeys(m.group() for m in _FULL_NAME.finditer(previous)))
+        )
+        if not names and kind == "person" and thing:
+            names = [thing]  # "Who is the spokesman?" -> Rohullah Ahmadzai; "what did he say?"
+        if len(names) != 1:
+            return None
+        m, name, owner = people[0], names[0], bool(people[0]["owner"])
+    rewritten = f"{text[: m.start()]}{name}{'’s' if owner else ''}{text[m.end() :]}"
     return re.sub(r"^\W*(?:and|also|but|so)\s+", "", rewritten, flags=re.I)
 
 
@@ -388,5 +400,6 @@ _PERSON_PRONOUN = re.compile(
     r"\b(?:(?P<owner>his|her(?=\s+(?!(?:and|or|to|in|on|at|of|for|with|about|from)\b)[a-z]))|he|him|she|her)\b",
     re.I,
 )
+_PLACE_PRONOUN = re.compile(r"\b(?:its|there)\b", re.I)
 # A person's full name: two or more capitalised words ("Amruddin Wali", "Ashraf Ghani").
 _FULL_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+")

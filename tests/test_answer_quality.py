@@ -382,6 +382,7 @@ def test_what_someone_said_quotes_the_rest_of_their_words(seed: ExtractiveAnswer
     [
         ("Who is Amruddin Wali?", "what did he say?", "there may be panic"),
         ("When will Ghani meet Biden?", "where?", "White Home"),
+        ("Which province neighbors Kunduz?", "what is its capital?", "Taliqan"),
     ],
 )
 def test_a_follow_up_is_answered_as_its_written_out_question(
@@ -392,3 +393,4 @@ def test_a_follow_up_is_answered_as_its_written_out_question(
     assert answer.found, answer.text
     assert any(expected in text for text, _ in quotes(answer)), answer.text
     assert answer.question == follow_up  # shown as typed
+    assert answer.standalone != f"{before.standalone} {follow_up}"  # written out, not both searched
