@@ -174,6 +174,8 @@ _MEASURES = (
     r"income|toll|rate|amount|total|capacity|distance|speed|temperature|turnout|margin|debt|deficit"
 )
 # Nouns that make "which/what <noun>" a question about a person: an office and its holder.
+# Not bot/candidates.py's _OFFICES, which finds offices in a sentence: here no word that is also an
+# adjective after "which/what" ("what chief reason", "which general plan", "what official language").
 _OFFICE_NOUNS = (
     r"commander|commanders|minister|ministers|leader|leaders|president|presidents|spokesman|spokeswoman|"
     r"governor|governors|mayor|king|kings|queen|emperor|pope|bishop|chancellor|"
@@ -372,7 +374,8 @@ def rewrite_follow_up(text: str, previous: str, answered: tuple[str, str] = ("",
     if places:
         if kind != "place" or not thing:
             return None
-        m, name, owner = places[0], thing, places[0].group().lower() == "its"
+        m, owner = places[0], places[0].group().lower() == "its"
+        name = thing if owner else f"in {thing}"  # "what happened there?" -> "...in Takhar?"
     else:
         role = _NAME_IN_ROLE.match(previous)
         names = (
@@ -400,6 +403,11 @@ _PERSON_PRONOUN = re.compile(
     r"\b(?:(?P<owner>his|her(?=\s+(?!(?:and|or|to|in|on|at|of|for|with|about|from)\b)[a-z]))|he|him|she|her)\b",
     re.I,
 )
-_PLACE_PRONOUN = re.compile(r"\b(?:its|there)\b", re.I)
+# "its", and "there" as a place, not as in "is there fighting?" or "there were deaths".
+_PLACE_PRONOUN = re.compile(
+    r"\bits\b|(?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)(?<!\bwere\s)\bthere\b"
+    r"(?!\s+(?:is|are|was|were|be|been|has|have|had|will|would|may|might|must|seems?)\b|’s|'s)",
+    re.I,
+)
 # A person's full name: two or more capitalised words ("Amruddin Wali", "Ashraf Ghani").
 _FULL_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+")
