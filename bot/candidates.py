@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from index.search import STOPWORDS
-from index.times import time_marks
+from index.times import SPUN_MAY, time_marks
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -53,6 +53,8 @@ _PATTERNS = {
         # spelling ("since Could 1" in a synonym-spun article).
         rf"|\b(?i:since|on|by|until|from|after|before)\s+(?!(?:{_MONTHS})\b)[A-Z][a-z]+\s+\d{{1,2}}\b"
         r"(?!\s*(?:%|percent|per))"
+        # ...and the month alone: "In Could, Taliban forces entered Lashkar Gah" (index/times.py).
+        rf"|{SPUN_MAY.pattern}"
         r"|\b(?:(?i:nineteen|twenty)\s+)?(?i:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
         r"|\b(?i:ago|recent weeks|recent days|recent months|in the past (?:week|month|year|\d+ hours))\b",
     ),
@@ -197,12 +199,12 @@ def find_candidate(
                         or _names_what_is_held(sentence, proper.span(), asked)
                     )
                 )
-                and proper.group().lower() not in asked
             ):
-                # "told Al Jazeera Saturday": the name without the day after it.
-                end = proper.start() + len(_TRAILING_TIME.sub("", proper.group()))
-                if end > proper.start():
-                    names.append((proper.start(), end))
+                # "told Al Jazeera Saturday": the name without the day after it; never one the
+                # question holds ("Afghanistan Sunday" for "What is the capital of Afghanistan?").
+                name = _TRAILING_TIME.sub("", proper.group())
+                if name and name.lower() not in asked:
+                    names.append((proper.start(), proper.start() + len(name)))
         if names:  # the one where the question's words sit: "Taliqan, the capital of Takhar, a
             return _nearest(names, anchors)  # province that neighbors Kunduz" -> Takhar
     if kind == "person" and not holder:

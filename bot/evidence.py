@@ -20,6 +20,7 @@ sentence.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -174,10 +175,11 @@ class EvidenceScorer:
                     counted = _anchors(
                         text, sentences.words[i], matches[focus : focus + 1], [terms[focus]], self.searcher
                     )
-                    if not counted and question.focus.endswith("s") and cosines is not None:
-                        # The counted noun matched in other words ("soldiers" -> "forces"): the number
-                        # must count that word, not another ("50 districts"). Not an amount ("how
-                        # much money": "6 million lira ... in damages").
+                    if not counted and cosines is not None and not _AMOUNT.fullmatch(question.focus):
+                        # The counted noun matched in other words ("soldiers" -> "forces", "equipment"
+                        # -> "gear"): the number must count that word, not another ("50 districts",
+                        # "two provincial capitals"). Not an amount of money ("how much money": "6
+                        # million lira ... in damages").
                         counted = _positions(text, sentences.words[i][int(np.argmax(cosines[focus]))])
                 candidate = find_candidate(
                     text, question.text, question.kind, question.subject, anchors, counted
@@ -347,6 +349,13 @@ def _positions(text: str, word: str) -> list[int]:
         out.append(at + len(word) // 2)
         at = lower.find(word, at + 1)
     return out
+
+
+# What "how much" asks of money: an amount, written in a currency rather than before the noun.
+_AMOUNT = re.compile(
+    r"money|cash|funding|funds?|revenue|revenues|income|profit|profits|budget|cost|costs|price|prices|"
+    r"salary|salaries|pay|spending|debt|aid|investment|tax|taxes|value|worth"
+)
 
 
 def _anchors(

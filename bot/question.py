@@ -208,7 +208,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "place",
         re.compile(
-            rf"^\W*where\b|\b(?:in which|in what|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b",
+            rf"^\W*where\b|\b(?:in which|in what|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b"
+            # "What is the capital of Afghanistan?": a place, as "which city" is.
+            r"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?capitals?\s+of\b",
             re.I,
         ),
     ),
@@ -335,7 +337,9 @@ def _focus(text: str, kind: str) -> str:
             return ""  # "what is the speed limit set to...": no measure named
         if word == "name":
             continue  # "what is the name of the leader?": the holder comes after
-        return "" if word in ("one", "ones", "person", "people", "man", "woman") else word
+        # No office in particular: "the Faryab official who was quoted" may be its deputy governor.
+        generic = ("one", "ones", "person", "people", "man", "woman", "official", "officials")
+        return "" if word in generic else word
     return ""
 
 

@@ -123,10 +123,31 @@ _QUOTES = re.compile(r"[“\"]")
 _WHOLE_QUOTE = re.compile(r"^\s*[“\"][^”\"]*[”\"]\s*$")
 
 
+# "What did Biden say (after meeting Ghani)?", "What did the spokesman tell Al Jazeera?": asks
+# for someone's words. Not "What did the court say X was entitled to?" (what was found).
+_ASKS_FOR_WORDS = re.compile(
+    r"^\W*what\s+(?:did|does|do|has|have|had)\s+\S.*?\s+(?:say|tell(?:\s+[\w’'.]+){0,3}?)"
+    r"(?=\s+(?:about|after|before|when|while|during|on|in|to|at|of)\b|\W*$)",
+    re.I,
+)
+# Words that report speech, the spinner's "mentioned" among them, or a quotation mark.
+_SPEECH = re.compile(
+    r"[“”\"]|\b(?:say|says|said|tell|tells|told|mention|mentions|mentioned|announce|announces|"
+    r"announced|state|states|stated|add|adds|added|argue|argued|claim|claimed|warn|warned|write|wrote|"
+    r"insist|insisted|explain|explained|note|noted|declare|declared|describe|described|report|reported|"
+    r"according|call|called|urge|urged|reply|replied|respond|responded|admit|admitted|deny|denied|"
+    r"confirm|confirmed|promise|promised|vow|vowed|pledge|pledged|predict|predicted|suggest|suggested)\b",
+    re.I,
+)
+
+
 def lacks_what_was_asked(question: Question, quoted: Sequence[Evidence]) -> bool:
     """A who/when/where/how-many question whose quotes hold no name, date, place or number that
     the question lacks: the articles report the event but not what was asked ("What is the name
-    of the new minister?" when the article names nobody)."""
+    of the new minister?" when the article names nobody). Likewise a question for someone's
+    words whose quotes report no one saying anything (the meeting, not what was said at it)."""
+    if _ASKS_FOR_WORDS.search(question.text) and not any(_SPEECH.search(ev.text) for ev in quoted):
+        return True
     return question.typed and all(ev.candidate is None for ev in quoted)
 
 

@@ -12,7 +12,7 @@ _TIME_MARK = re.compile(
 )
 # A synonym spinner reads the month "May" as the verb and writes "In Could, ..." or "Since Might
 # 1": a capitalised modal after a word of time is that month (a verb there would be lower-case).
-_SPUN_MAY = re.compile(
+SPUN_MAY = re.compile(
     r"\b(?i:in|since|by|until|from|before|after|during|early|late|mid|of)\s+(?:Could|Might)\b"
 )
 
@@ -30,4 +30,4 @@ def time_marks(text: str) -> frozenset[str]:
     """The years and months `text` names ("in May", "in 2015", "since may 1"), lower-cased."""
     marks = {m.group().lower() for m in _TIME_MARK.finditer(text)}
     marks |= {m.group(1) for m in _LOWER_MONTH.finditer(text)}
-    return frozenset(marks | {"may"} if _SPUN_MAY.search(text) else marks)
+    return frozenset(marks | {"may"} if SPUN_MAY.search(text) else marks)

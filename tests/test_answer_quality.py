@@ -394,3 +394,35 @@ def test_a_follow_up_is_answered_as_its_written_out_question(
     assert any(expected in text for text, _ in quotes(answer)), answer.text
     assert answer.question == follow_up  # shown as typed
     assert answer.standalone == written_out  # written out, not both turns searched
+
+
+def test_the_spinners_month_alone_dates_an_event(seed: ExtractiveAnswerer) -> None:
+    # "In Could, Taliban forces entered Lashkar Gah": the month "May", spun without a day after it.
+    answer = seed.answer("When did the Taliban enter Lashkar Gah?")
+    assert answer.found, answer.text
+    assert "In Could" in highlighted(answer), (highlighted(answer), answer.text)
+
+
+def test_a_question_for_someones_words_needs_words_said(seed: ExtractiveAnswerer) -> None:
+    # The article says they will meet, not what was said there.
+    assert not seed.answer("What did Biden say after meeting Ghani?").found
+    answer = seed.answer("What did the defense ministry spokesman tell Al Jazeera?")
+    assert answer.found and "Rohullah Ahmadzai" in answer.text, answer.text
+
+
+def test_an_official_in_the_question_may_be_any_office(seed: ExtractiveAnswerer) -> None:
+    # "the Faryab official" is Selab, "the deputy of Faryab’s provincial capital".
+    answer = seed.answer("What's the name of the Faryab official who was quoted?")
+    assert answer.found and "Sebghatullah Selab" in highlighted(answer), answer.text
+
+
+def test_a_capital_asked_of_a_place_is_not_that_place(seed: ExtractiveAnswerer) -> None:
+    # The lead's "in northern Afghanistan Sunday" holds no capital of Afghanistan: not an answer.
+    answer = seed.answer("What is the capital of Afghanistan?")
+    assert not answer.found or "Kabul" in highlighted(answer), answer.text
+    assert Question.parse("What is the capital of Afghanistan?").kind == "place"
+
+
+def test_how_much_of_a_thing_is_not_a_count_of_another(seed: ExtractiveAnswerer) -> None:
+    # The lead's "two provincial capitals" counts capitals; it says "their army gear", no amount.
+    assert not seed.answer("How much military equipment has the Taliban seized?").found
