@@ -19,7 +19,8 @@ from index.errors import NewsbotError
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
     conversation TEXT NOT NULL, at REAL NOT NULL, question TEXT NOT NULL, standalone TEXT NOT NULL,
-    answer TEXT NOT NULL, found INTEGER NOT NULL, citations TEXT NOT NULL, mode TEXT NOT NULL);
+    answer TEXT NOT NULL, found INTEGER NOT NULL, citations TEXT NOT NULL, mode TEXT NOT NULL,
+    marks TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS turns_conversation ON turns (conversation, at);
 """
 
@@ -39,6 +40,9 @@ class History:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
             self._db.executescript(SCHEMA)
+            if "marks" not in {row[1] for row in self._db.execute("PRAGMA table_info(turns)")}:
+                # A log from before marks were kept: its turns go on without them.
+                self._db.execute("ALTER TABLE turns ADD COLUMN marks TEXT NOT NULL DEFAULT '[]'")
         except sqlite3.DatabaseError as err:
             raise NewsbotError(
                 f"the conversation log {path} is damaged ({err}); move it aside to start a new one"
@@ -57,7 +61,8 @@ class History:
             return
         citations = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
         self._db.execute(
-            "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO turns (conversation, at, question, standalone, answer, found, citations, mode,"
+            " marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation,
                 time.time(),
@@ -67,6 +72,7 @@ class History:
                 int(answer.found),
                 citations,
                 answer.mode,
+                json.dumps(answer.highlights),
             ),
         )
 
@@ -103,15 +109,29 @@ class History:
 
     def turns(self, conversation: str) -> list[Answer]:
         rows = self._db.execute(
-            "SELECT question, standalone, answer, found, citations, mode FROM turns"
+            "SELECT question, standalone, answer, found, citations, mode, marks FROM turns"
             " WHERE conversation = ? ORDER BY at",
             (conversation,),
         ).fetchall()
         return [
-            Answer(q, a, bool(found), [Citation(**c) for c in json.loads(cits)], mode=mode, standalone=s)
-            for q, s, a, found, cits, mode in rows
+            Answer(
+                q,
+                a,
+                bool(found),
+                [Citation(**c) for c in json.loads(cits)],
+                mode=mode,
+                standalone=s,
+                highlights=read_marks(marks),
+            )
+            for q, s, a, found, cits, mode, marks in rows
         ]
 
     def clear(self) -> int:
         """Forget every conversation; returns how many turns went."""
         return int(self._db.execute("DELETE FROM turns").rowcount)
+
+
+def read_marks(stored: str) -> list[tuple[int, int]]:
+    """A turn's marked spans as kept in a log (JSON pairs); a follow-up's "its" or "there" may
+    stand for what they mark ("what is its capital?" after "Which province neighbors Kunduz?")."""
+    return [(int(a), int(b)) for a, b in json.loads(stored)]

@@ -6,8 +6,10 @@ import argparse
 import io
 import json
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from rich.console import Console
 from bot import prompts
 from bot.cli import build_parser
 from bot.extractive import ExtractiveAnswerer
+from bot.history import History
 from bot.repl import Repl
 from index.articles import read_article_text
 from index.errors import NewsbotError
@@ -452,6 +455,36 @@ def test_history_lists_shows_resumes_expires_and_clears(indexed: tuple[Path, Pat
     assert newsbot("history", "--clear", "--data", str(data)).stdout == "forgot 1 turn\n"
     missing = newsbot("chat", *folders, "--continue")
     assert missing.returncode == 1 and "there is no earlier conversation to go on with" in missing.stderr
+
+
+def test_a_resumed_conversation_keeps_what_each_answer_marked(
+    articles: Path, data: Path, tmp_path: Path
+) -> None:
+    """`chat --continue` reads turns back from the log: with their marks, so "what did she say?"
+    can stand for the person the answer before named."""
+    (articles / "ferry.txt").write_text(STORY, encoding="utf-8")
+    index = Index(data, HashEmbedder())
+    index.sync(articles, max_bytes=5_000_000)
+    answer = ExtractiveAnswerer(index.searcher()).answer("Who led the ferry campaign?")
+    assert answer.found and answer.highlights
+    log = tmp_path / "old.sqlite3"
+    # A log from before marks were kept opens, and its turns read back without marks.
+    with sqlite3.connect(log) as db:
+        db.execute(
+            "CREATE TABLE turns (conversation TEXT NOT NULL, at REAL NOT NULL, question TEXT NOT NULL,"
+            " standalone TEXT NOT NULL, answer TEXT NOT NULL, found INTEGER NOT NULL,"
+            " citations TEXT NOT NULL, mode TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO turns VALUES ('c1', ?, 'Who?', 'Who?', 'Ruth.', 1, '[]', 'extractive')",
+            (time.time(),),
+        )
+    history = History(log, keep_days=30)
+    assert [t.highlights for t in history.turns("c1")] == [[]]
+    history.add("c2", answer)
+    [kept] = history.turns("c2")
+    assert kept.highlights == answer.highlights and kept.text == answer.text
+    history.close()
 
 
 def test_repl_prints_error_text_as_text_not_markup(articles: Path, data: Path) -> None:

@@ -276,6 +276,55 @@ async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
     assert len(env.fake.calls_to("chat.postMessage")) == 2
 
 
+async def test_a_thread_follow_up_can_point_at_the_article_the_answer_cited(env: Env) -> None:
+    # Two articles are indexed; "summarize the article" in the thread means the one just cited.
+    await env.event(mention("Who led the ferry campaign?", "310.1"), "Ev31")
+    await env.fake.wait_for("chat.postMessage")
+    reply = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": "summarize the article",
+        "ts": "310.5",
+        "thread_ts": "310.1",
+        "channel": "C1",
+    }
+    await env.event(reply, "Ev32")
+    posts = await env.fake.wait_for("chat.postMessage", 2)
+    assert posts[1]["thread_ts"] == "310.1"
+    assert "voted 9 to 4" in _posted_text(posts[1]), _posted_text(posts[1])
+
+
+def test_thread_turns_keep_what_each_answer_cited_and_marked(tmp_path: Path) -> None:
+    path = tmp_path / "slack.sqlite3"
+    # A state file from before turns kept citations and marks: it opens, and its turns go on.
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(
+            "CREATE TABLE turns (channel TEXT NOT NULL, thread TEXT NOT NULL, at REAL NOT NULL,"
+            " question TEXT NOT NULL, standalone TEXT NOT NULL, answer TEXT NOT NULL)"
+        )
+        db.execute("INSERT INTO turns VALUES ('C1', 'T1', 1.0, 'Who?', 'Who?', 'Ruth.')")
+        db.commit()
+    state = SlackState(path)
+    [old] = state.history("C1", "T1")
+    assert (old.question, old.text, old.found, old.citations, old.highlights) == (
+        "Who?",
+        "Ruth.",
+        True,
+        [],
+        [],
+    )
+    answerer = _answerer(tmp_path)
+    answer = answerer.answer("Who led the ferry campaign?")
+    assert answer.found and answer.highlights and answer.citations
+    state.add_turn("C1", "T2", answer)
+    state.add_turn("C1", "T2", answerer.answer("What is the population of Gull Island?"))
+    kept, refused = state.history("C1", "T2")
+    assert (kept.highlights, kept.citations, kept.found) == (answer.highlights, answer.citations, True)
+    assert not refused.found
+    state.close()
+
+
 async def test_slash_ask_is_ephemeral_and_can_be_shared(env: Env) -> None:
     status = await env.form(
         {

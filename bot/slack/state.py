@@ -14,10 +14,12 @@ import sqlite3
 import threading
 import time
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer
+from bot.answer import Answer, Citation
+from bot.history import read_marks
 from index.errors import NewsbotError
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS turns (
     channel TEXT NOT NULL, thread TEXT NOT NULL, at REAL NOT NULL,
-    question TEXT NOT NULL, standalone TEXT NOT NULL, answer TEXT NOT NULL);
+    question TEXT NOT NULL, standalone TEXT NOT NULL, answer TEXT NOT NULL,
+    found INTEGER NOT NULL DEFAULT 1, citations TEXT NOT NULL DEFAULT '[]', marks TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS turns_thread ON turns (channel, thread, at);
 CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, at REAL NOT NULL, channel TEXT, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbox (
@@ -73,6 +76,10 @@ class SlackState:
             db.execute("ALTER TABLE handled ADD COLUMN event TEXT NOT NULL DEFAULT ''")
         if "reply_ts" not in {row[1] for row in db.execute("PRAGMA table_info(inbox)")}:
             db.execute("ALTER TABLE inbox ADD COLUMN reply_ts TEXT NOT NULL DEFAULT ''")
+        turns = {row[1] for row in db.execute("PRAGMA table_info(turns)")}
+        for column, default in (("found", "1"), ("citations", "'[]'"), ("marks", "'[]'")):
+            if column not in turns:  # threads from before a turn kept what it cited and marked
+                db.execute(f"ALTER TABLE turns ADD COLUMN {column} NOT NULL DEFAULT {default}")
         return db
 
     def close(self) -> None:
@@ -175,17 +182,40 @@ class SlackState:
     def history(self, channel: str, thread: str, limit: int = 5) -> list[Answer]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT question, standalone, answer FROM turns"
+                "SELECT question, standalone, answer, found, citations, marks FROM turns"
                 " WHERE channel=? AND thread=? ORDER BY at DESC LIMIT ?",
                 (channel, thread, limit),
             ).fetchall()
-        return [Answer(q, a, True, [], standalone=s) for q, s, a in reversed(rows)]
+        return [
+            Answer(
+                q,
+                a,
+                bool(found),
+                [Citation(**c) for c in json.loads(cits)],
+                standalone=s,
+                highlights=read_marks(marks),
+            )
+            for q, s, a, found, cits, marks in reversed(rows)
+        ]
 
     def add_turn(self, channel: str, thread: str, answer: Answer) -> None:
+        """Keep a turn with what it cited and marked: a follow-up in the thread may point at them
+        ("what is its capital?", "summarize the article")."""
         with self._lock:
             self._db.execute(
-                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                (channel, thread, time.time(), answer.question, answer.standalone, answer.text),
+                "INSERT INTO turns (channel, thread, at, question, standalone, answer, found, citations,"
+                " marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    thread,
+                    time.time(),
+                    answer.question,
+                    answer.standalone,
+                    answer.text,
+                    int(answer.found),
+                    json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False),
+                    json.dumps(answer.highlights),
+                ),
             )
 
     def save_answer(self, payload: dict[str, Any], channel: str) -> str:
