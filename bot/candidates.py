@@ -160,6 +160,10 @@ def find_candidate(
     if pattern is None:
         return None
     asked = question.lower()
+    if kind == "person":
+        done_to = _done_to(sentence, question)
+        if done_to:
+            return done_to
     found = list(_matches(pattern, sentence, asked, kind))
     holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
     if holder:
@@ -191,6 +195,14 @@ def find_candidate(
                 not _NOT_NAMES.match(proper.group())
                 and first not in _SENTENCE_STARTERS
                 and not _DEMONYM.match(sentence, proper.start())
+                # "To the west of Kunduz in Maimana": where, not who.
+                and not (
+                    kind == "person"
+                    and (
+                        _PLACE_BEFORE.search(sentence, 0, proper.start())
+                        or _PLACE_NAME.search(proper.group())
+                    )
+                )
                 # "Who commands the Taliban?" asks for a holder's name: "American airstrikes" has none.
                 and not (
                     holder
@@ -219,6 +231,43 @@ def find_candidate(
         if groups:
             return _nearest(groups, anchors)
     return None
+
+
+def _done_to(sentence: str, question: str) -> tuple[int, int] | None:
+    """ "Who was killed in Maimana?" asks who it was done to: where the sentence says it actively
+    ("the Taliban killed more than 20 of the government’s most elite forces"), the name or group
+    after the verb, not the one before it that did it; where it says it passively ("Three
+    soldiers were killed ..., said Ahmad Khan"), the one before the verb, not who said so."""
+    asked = _PASSIVE_WHO.match(question)
+    if not asked:
+        return None
+    for verb in re.finditer(rf"\b{re.escape(asked['verb'].lower())}\b", sentence):
+        be = _BE_BEFORE.search(sentence, 0, verb.start())
+        if be:  # said passively too ("Three soldiers were killed"): the last one before the verb
+            offset = max(0, be.start() - 80)
+            clause = re.split(r"[.;:,]", sentence[offset : be.start()])[-1]
+            offset = be.start() - len(clause)
+        else:
+            offset = verb.end()
+            clause = re.split(r"[.;:]|,\s+(?:and|but|while|after|before)\b", sentence[offset : offset + 80])[
+                0
+            ]
+        spans = [m.span() for m in _PATTERNS["person"].finditer(clause)] or [
+            m.span() for m in _GROUP.finditer(clause)
+        ]
+        if spans:
+            a, b = spans[-1] if be else spans[0]
+            return offset + a, offset + b
+    return None
+
+
+# "Who was killed...?", "Who were arrested...?": not "...by whom?", which asks who did it.
+_PASSIVE_WHO = re.compile(
+    r"^\W*who\s+(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|got|get|gets)\s+"
+    r"(?:[a-z]+ly\s+)?(?P<verb>[a-z]+(?:ed|en))\b(?!.*\bby\b)",
+    re.I,
+)
+_BE_BEFORE = re.compile(r"\b(?:was|were|is|are|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$", re.I)
 
 
 def _nearest(spans: Sequence[tuple[int, int]], anchors: Sequence[int]) -> tuple[int, int]:
@@ -301,9 +350,20 @@ def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> 
                 continue
             if (_NOT_NAMES.match(text) and len(text.split()) < 3) or _DATE_WORD.search(text):
                 continue  # "The Taliban", "Afghanistan Sunday"
+            if _PLACE_NAME.search(text):
+                continue  # "Faryab Province", "Gull Island": a place, whoever is asked for
         if text.lower() in asked:
             continue
         yield start, m.end(group)
+
+
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|near|into|inside|outside|across|(?:north|south|east|west)\s+of)\s+(?:the\s+)?$", re.I
+)
+_PLACE_NAME = re.compile(
+    r"\b(?:Province|City|County|District|State|Island|Islands|River|Lake|Sea|Ocean|Bay|Valley|Mountains?|"
+    r"Street|Square|Airport|Airfield|Base|Harbour|Harbor|Bridge|Canal|Peninsula|Desert)$"
+)
 
 
 def find_role(sentence: str, name: str) -> tuple[int, int] | None:

@@ -323,6 +323,15 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert find_candidate(besieged, "Who leads the government troops?", "person") is None  # a holder's name
     left = "The town was left to dozens of troops."
     assert span_of(left, find_candidate(left, "Who held the town?", "person")) == "troops"  # not "of troops"
+    # "Who was killed?" asks who it was done to: after the verb, not the one who did it.
+    battle = "In one battle, the Taliban killed more than 20 of the government’s most elite forces."
+    assert span_of(battle, find_candidate(battle, "who was killed in maimana", "person")) == "elite forces"
+    assert span_of(battle, find_candidate(battle, "Who killed the elite forces?", "person")) == "Taliban"
+    said_so = "Three soldiers were killed near the base, said Ahmad Khan."
+    assert span_of(said_so, find_candidate(said_so, "Who was killed?", "person")) == "soldiers"
+    # A place is no one: not "Faryab Province", not the town after "west of".
+    west = "To the west of Kunduz in Maimana, the capital of Faryab Province, fighters appeared."
+    assert span_of(west, find_candidate(west, "Who appeared?", "person")) == "fighters"
     # A capitalised stopword is never a name on its own ("About 900,000 staff...").
     assert find_candidate("About 900,000 staff are affected.", "Who is affected?", "person") is None
     assert find_candidate("Under the plan, staff are affected.", "Who is affected?", "person") is None
