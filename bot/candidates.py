@@ -132,6 +132,10 @@ _DAY_OF_MONTH = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
     rf"|\b(?i:since|on|by|until|from|after|before)\s+(?!(?:{_MONTHS})\b)[A-Z][a-z]+\s+\d{{1,2}}\b"
 )
+_YEARS = re.compile(
+    r"\b(?i:in|since|by|until|till|during|before|after)\s+((?:1[5-9]|20)\d\d(?:\s+(?:and|or|to)\s+(?:1[5-9]|20)\d\d)?)"
+    r"\b(?!\s*%)"
+)
 _NOT_NAMES = re.compile(rf"^(?:The|A|An|In|On|At|But|And|He|She|They|It|This|That|{_MONTHS}|{_DAYS})\b")
 
 
@@ -172,8 +176,10 @@ def find_candidate(
         # "How long did the fighting go on?" is also answered by when it ended: "into Sunday night".
         found = [m.span() for m in _UNTIL.finditer(sentence)]
     if kind == "number":
-        # A day of a month is a date, not a count: "Since May 1, when U.S. forces..."
+        # A day of a month is a date, not a count: "Since May 1, when U.S. forces..."; nor a
+        # year after a word of time ("taken by the Taliban in 2015 and 2016").
         days = [m.span() for m in _DAY_OF_MONTH.finditer(sentence)]
+        days += [(m.start(1), m.end(1)) for m in _YEARS.finditer(sentence)]
         found = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in days)]
         if counted:
             found = [f for f in found if any(_counts(sentence, f, c) for c in counted)]

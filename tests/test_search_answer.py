@@ -338,6 +338,13 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     # A day of a month is no count, and a number ends before the comma or full stop after it.
     since = "Since Could 1, when U.S. forces began to leave, they held Kabul by Sept 11."
     assert find_candidate(since, "How many soldiers remain?", "number") is None
+    # ...nor is a year after a word of time, even right after the noun counted.
+    taken = "Kunduz was taken by the Taliban in 2015 and 2016 before airstrikes pushed them back."
+    at = [taken.index("Taliban")]
+    assert find_candidate(taken, "How many Taliban were killed in 2016?", "number", counted=at) is None
+    arrived = "In 1685 about 2000 Huguenots arrived."
+    found = find_candidate(arrived, "How many Huguenots arrived?", "number", counted=[arrived.index("Hug")])
+    assert span_of(arrived, found) == "2000"
     presidents = "Its alumni include eight U.S. presidents."  # an abbreviation's dots end no clause
     found = find_candidate(
         presidents, "How many presidents?", "number", counted=[presidents.index("presidents")]
