@@ -120,6 +120,19 @@ def mention(text: str, ts: str, channel: str = "C1", thread_ts: str | None = Non
     return event
 
 
+def thread_reply(text: str, ts: str, thread_ts: str, channel: str = "C1") -> dict[str, Any]:
+    """A plain message in a channel thread (no mention): how a follow-up arrives."""
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "channel": channel,
+    }
+
+
 class LoopCheckedState(SlackState):
     """The real state file, noting every call made on the event loop's thread: SQLite may wait
     up to 30 s on another replica's lock, and the loop must keep acknowledging Slack."""
@@ -254,23 +267,21 @@ async def test_direct_message_is_answered_in_the_dm(env: Env) -> None:
     assert post["channel"] == "D1" and "thread_ts" not in post and "$12 million" in _posted_text(post)
 
 
-async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
-    await env.event(mention("Who led the ferry campaign?", "300.1"), "Ev3")
+async def _asked_then_followed_up(env: Env, follow_up: str, thread: str) -> list[dict[str, Any]]:
+    """Mention the bot with a question, then reply in its thread; the two posts, in order."""
+    await env.event(mention("Who led the ferry campaign?", f"{thread}.1"), f"Ev{thread}a")
     await env.fake.wait_for("chat.postMessage")
-    reply = {
-        "type": "message",
-        "channel_type": "channel",
-        "user": "U1",
-        "text": "and what did opponents want?",
-        "ts": "300.5",
-        "thread_ts": "300.1",
-        "channel": "C1",
-    }
-    await env.event(reply, "Ev4")
+    await env.event(thread_reply(follow_up, f"{thread}.5", f"{thread}.1"), f"Ev{thread}b")
     posts = await env.fake.wait_for("chat.postMessage", 2)
-    assert posts[1]["thread_ts"] == "300.1" and "sea wall" in _posted_text(posts[1])
+    assert posts[1]["thread_ts"] == f"{thread}.1"
+    return posts
+
+
+async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
+    posts = await _asked_then_followed_up(env, "and what did opponents want?", "300")
+    assert "sea wall" in _posted_text(posts[1])
     # A reply in a thread the bot never answered is left alone.
-    stranger = {**reply, "ts": "400.5", "thread_ts": "400.1"}
+    stranger = thread_reply("and what did opponents want?", "400.5", "400.1")
     await env.event(stranger, "Ev5")
     await settled(env.state_path, "Ev5")
     assert len(env.fake.calls_to("chat.postMessage")) == 2
@@ -278,20 +289,7 @@ async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
 
 async def test_a_thread_follow_up_can_point_at_the_article_the_answer_cited(env: Env) -> None:
     # Two articles are indexed; "summarize the article" in the thread means the one just cited.
-    await env.event(mention("Who led the ferry campaign?", "310.1"), "Ev31")
-    await env.fake.wait_for("chat.postMessage")
-    reply = {
-        "type": "message",
-        "channel_type": "channel",
-        "user": "U1",
-        "text": "summarize the article",
-        "ts": "310.5",
-        "thread_ts": "310.1",
-        "channel": "C1",
-    }
-    await env.event(reply, "Ev32")
-    posts = await env.fake.wait_for("chat.postMessage", 2)
-    assert posts[1]["thread_ts"] == "310.1"
+    posts = await _asked_then_followed_up(env, "summarize the article", "310")
     assert "voted 9 to 4" in _posted_text(posts[1]), _posted_text(posts[1])
 
 
@@ -914,15 +912,7 @@ async def test_thread_replies_off_answers_only_mentions_in_threads(fake: FakeSla
     try:
         await env.event(mention("Who led the ferry campaign?", "6300.1"), "EvT1")
         await fake.wait_for("chat.postMessage")
-        reply = {
-            "type": "message",
-            "channel_type": "channel",
-            "user": "U1",
-            "text": "and what did opponents want?",
-            "ts": "6300.5",
-            "thread_ts": "6300.1",
-            "channel": "C1",
-        }
+        reply = thread_reply("and what did opponents want?", "6300.5", "6300.1")
         await env.event(reply, "EvT2")
         await settled(env.state_path, "EvT2")
         assert len(fake.calls_to("chat.postMessage")) == 1  # the setting keeps the bot out of the thread
