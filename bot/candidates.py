@@ -267,10 +267,11 @@ def _done_to(sentence: str, question: str) -> tuple[int, int] | None:
     return None
 
 
-# "Who was killed...?", "Who were arrested...?": not "...by whom?", which asks who did it.
+# "Who was killed (by the Taliban)?", "Who were arrested?": not "Who was it defeated by?", which
+# asks who did it.
 _PASSIVE_WHO = re.compile(
     r"^\W*who\s+(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|got|get|gets)\s+"
-    r"(?:[a-z]+ly\s+)?(?P<verb>[a-z]+(?:ed|en))\b(?!.*\bby\b)",
+    r"(?:[a-z]+ly\s+)?(?P<verb>[a-z]+(?:ed|en))\b(?!.*\bby\W*$)",
     re.I,
 )
 _BE_BEFORE = re.compile(r"\b(?:was|were|is|are|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$", re.I)
@@ -367,7 +368,7 @@ _PLACE_BEFORE = re.compile(
     r"\b(?:in|at|near|into|inside|outside|across|(?:north|south|east|west)\s+of)\s+(?:the\s+)?$", re.I
 )
 _PLACE_NAME = re.compile(
-    r"\b(?:Province|City|County|District|State|Island|Islands|River|Lake|Sea|Ocean|Bay|Valley|Mountains?|"
+    r"\b(?:Province|City|County|District|Island|Islands|River|Lake|Sea|Ocean|Bay|Valley|Mountains?|"
     r"Street|Square|Airport|Airfield|Base|Harbour|Harbor|Bridge|Canal|Peninsula|Desert)$"
 )
 

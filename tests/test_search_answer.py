@@ -327,6 +327,9 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     battle = "In one battle, the Taliban killed more than 20 of the government’s most elite forces."
     assert span_of(battle, find_candidate(battle, "who was killed in maimana", "person")) == "elite forces"
     assert span_of(battle, find_candidate(battle, "Who killed the elite forces?", "person")) == "Taliban"
+    assert (
+        span_of(battle, find_candidate(battle, "Who was killed by the Taliban?", "person")) == "elite forces"
+    )
     said_so = "Three soldiers were killed near the base, said Ahmad Khan."
     assert span_of(said_so, find_candidate(said_so, "Who was killed?", "person")) == "soldiers"
     # A place is no one: not "Faryab Province", not the town after "west of".
