@@ -26,7 +26,9 @@ def chroma_server(settings: Settings) -> ChromaServer | None:
 
 def index_for(settings: Settings, embedder: Embedder | None = None) -> Index:
     """The index of these settings: the server when CHROMA_HOST is set, else the data folder."""
-    return Index(settings.data, embedder or embedder_for(settings), chroma_server(settings))
+    return Index(
+        settings.data, embedder or embedder_for(settings), chroma_server(settings), settings.cache_dir
+    )
 
 
 def open_answerer(settings: Settings, top_k: int = 5, index: Index | None = None) -> Answerer:

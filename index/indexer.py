@@ -37,10 +37,17 @@ class IndexStats:
 
 
 class Index:
-    def __init__(self, data: Path, embedder: Embedder, server: ChromaServer | None = None):
+    def __init__(
+        self,
+        data: Path,
+        embedder: Embedder,
+        server: ChromaServer | None = None,
+        cache_dir: Path | None = None,  # where the searcher keeps its decoded lemma dictionary
+    ):
         self.data = data
         self.embedder = embedder
         self.server = server
+        self.cache_dir = cache_dir
         self._searcher: Searcher | None = None
 
     @property
@@ -143,7 +150,7 @@ class Index:
             from index.search import Searcher  # bm25s (and scipy): only where something is searched
 
             self.warm_up()  # the model loads while Chroma is imported and opened
-            self._searcher = Searcher(self._open_store(), self.embedder)
+            self._searcher = Searcher(self._open_store(), self.embedder, lemma_cache=self.cache_dir)
         return self._searcher
 
     def warm_up(self) -> None:

@@ -17,14 +17,16 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN
 
+from index import imports
 from index.articles import dateline_length
 from index.chunking import sentence_spans
 from index.embedding import Embedder, TokenStates
+from index.lemmas import lemmatizer
 from index.memory import release_freed_memory
 from index.passage import Passage
 from index.sentences import SPANS_KEY, VECTORS_KEY, decode_spans, decode_vectors
@@ -72,7 +74,7 @@ def split_words(text: str) -> list[str]:
 # and "after"/"before": an article tells the order of two events as often the other way round
 # ("seized the entrance before dispersing" answers "what did they do after reaching it?"), so the
 # word matched whichever sentence happened to use it (SQuAD dev, cross-validated: no change).
-STOPWORDS = (frozenset(STOPWORDS_EN) - {"no", "not"}) | frozenset(
+STOPWORDS = (frozenset(imports.bm25s().stopwords.STOPWORDS_EN) - {"no", "not"}) | frozenset(
     """
     about above again all also am any because been being below between both can could did do does
     doing down during each from further had has have having he her here hers herself him himself his
@@ -91,11 +93,10 @@ class Analyzer:
     forms ("fled"/"flee", "built"/"build") and plurals it cuts unevenly ("buses" -> "buse", "bus").
     """
 
-    def __init__(self) -> None:
-        import simplemma
+    def __init__(self, lemma_cache: Path | None = None) -> None:
         import Stemmer
 
-        self._lemma = simplemma.lemmatize
+        self._lemma = lemmatizer(lemma_cache)
         self._stemmer = Stemmer.Stemmer("english")
         self._cache: dict[str, str] = {}
 
@@ -110,7 +111,7 @@ class Analyzer:
 
     def lemma(self, word: str) -> str:
         """The dictionary form of a lower-case word ("meeting" -> "meet", "rose" -> "rise")."""
-        return _VERB_FORMS.get(word) or self._lemma(word, lang="en").lower()
+        return _VERB_FORMS.get(word) or self._lemma(word).lower()
 
     def _base(self, word: str) -> str:
         base = self._cache.get(word)
@@ -153,8 +154,6 @@ class _Lexical:
     """BM25 over every chunk of one collection version, plus document frequencies."""
 
     def __init__(self, store: ChunkStore, analyzer: Analyzer):
-        import bm25s
-
         self.version = store.version()
         ids: list[str] = []
         texts: list[str] = []
@@ -177,7 +176,7 @@ class _Lexical:
         self._capitalised_forms: frozenset[str] | None = None  # built on first use
         self._analyzer = analyzer
         self._words: dict[int, ChunkWords] = {}
-        self.bm25 = bm25s.BM25()
+        self.bm25 = imports.bm25s().BM25(csc_backend="numpy")
         if ids:
             self.bm25.index(corpus_terms, show_progress=False)
         del corpus_terms
@@ -305,10 +304,11 @@ class Searcher:
         soft_weight: float = SOFT_WEIGHT,
         candidates: int = CANDIDATES,
         word_cache: int = 4096,  # word vectors kept: about 3 MB of MiniLM's in half precision
+        lemma_cache: Path | None = None,  # the folder for the decoded lemma dictionary
     ):
         self.store = store
         self.embedder = embedder
-        self.analyzer = Analyzer()
+        self.analyzer = Analyzer(lemma_cache)
         self.bm25_weight = bm25_weight
         self.sentence_weight = sentence_weight
         self.soft_weight = soft_weight

@@ -26,6 +26,7 @@ from index.errors import (
     NewsbotError,
     NotIndexedError,
 )
+from index.imports import unchecked_overrides
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,13 @@ def open_client(
     `rebuild`: a store that cannot be opened is moved aside and a new one started.
     `copy`: read a private copy of the store (for when its disk is full or read-only).
     """
+    with unchecked_overrides():  # chromadb's modules load as the client is made, too
+        return _open_client(data_dir, server, write=write, rebuild=rebuild, copy=copy)
+
+
+def _open_client(
+    data_dir: Path, server: ChromaServer | None, *, write: bool, rebuild: bool, copy: bool
+) -> Any:
     import chromadb
     from chromadb.config import Settings
 
