@@ -151,6 +151,12 @@ def lacks_what_was_asked(question: Question, quoted: Sequence[Evidence]) -> bool
     return question.typed and all(ev.candidate is None for ev in quoted)
 
 
+def _marks(text: str) -> tuple[str, str]:
+    """The marks around a verbatim sentence: single ones around a sentence that quotes someone,
+    as English nests quotations (‘“I hear bullets,” said Wali.’), never two opening marks in a row."""
+    return ("‘", "’") if _QUOTES.search(text) or "”" in text else ("“", "”")
+
+
 def found(question: str, standalone: str, quoted: Sequence[Evidence]) -> Answer:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -161,7 +167,8 @@ def found(question: str, standalone: str, quoted: Sequence[Evidence]) -> Answer:
         if ev.passage.id not in numbers:
             numbers[ev.passage.id] = len(citations) + 1
             citations.append(Citation.of(numbers[ev.passage.id], ev.passage))
-        piece = f"“{ev.text}” [{numbers[ev.passage.id]}]"
+        opening, closing = _marks(ev.text)
+        piece = f"{opening}{ev.text}{closing} [{numbers[ev.passage.id]}]"
         if ev.candidate is not None:  # inside the quote: offset + 1 skips the opening mark
             highlights.append((offset + 1 + ev.candidate[0], offset + 1 + ev.candidate[1]))
         pieces.append(piece)

@@ -26,7 +26,7 @@ from tests.conftest import ROOT
 from tests.fake_llm import FakeLLM
 
 SEED = ROOT / "seeds" / "taliban-enter-kunduz-and-maimana-spun.txt"
-QUOTE = re.compile(r"“(.*?)” \[(\d+)\]", re.S)
+QUOTE = re.compile(r"[“‘](.*?)[”’] \[(\d+)\]", re.S)  # ‘...’ around a sentence that quotes someone
 
 
 @pytest.fixture(scope="module")
@@ -373,6 +373,8 @@ def test_what_someone_said_quotes_the_rest_of_their_words(seed: ExtractiveAnswer
     quoted = [text for text, _ in quotes(answer)]
     assert quoted[0].startswith("“Proper now, I hear the sound of bullets,” mentioned Amruddin Wali")
     assert "there may be panic all around the metropolis" in quoted[1], answer.text
+    # Quotation inside quotation: single marks outside, never two opening marks in a row.
+    assert answer.text.count("‘“") == 2 and "““" not in answer.text, answer.text
     # A question not about what he said is answered by his sentence alone.
     assert len(quotes(seed.answer("What did Amruddin Wali hear?"))) == 1
 
