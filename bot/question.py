@@ -239,7 +239,8 @@ TYPED_KINDS = frozenset({"person", "date", "place", "number", "frequency", "role
 # head noun asks for every item, not one. Not a verb with its object: "Which country supplies the
 # Taliban...".
 _LIST = re.compile(
-    r"^\W*(?:(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+"
+    r"^\W*(?:(?:which|what)\s+(?!(?:does|happens|means|seems|goes|comes|remains|makes|looks)\b)"
+    r"(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+"
     r"(?!(?:of|the|a|an|its|their|his|her|our|this|these|those)\b)"
     r"|(?:name|list)\s+(?:the|all|every)\b|what\s+(?:are|were)\s+the\s+(?:\w+\s+)?[a-z]{3,}(?<![su]s)s\b)",
     re.I,

@@ -153,6 +153,10 @@ def test_question_types_and_follow_ups() -> None:
     assert Question.parse("What did the spokesman say?").kind == "other"
     assert Question.parse("Which provincial capitals did the Taliban enter?").is_list
     assert not Question.parse("Which country supplies the Taliban with weapons?").is_list  # a verb
+    # "What does/happens ..." asks what something does or means, not for several things.
+    assert not Question.parse("What does the current situation mean for government forces?").is_list
+    assert not Question.parse("What happens to the lead plugs if the water drops?").is_list
+    assert Question.parse("What towns did the Taliban enter?").is_list
     assert Question.parse("When was the movement founded?").focus == "founded"
     assert Question.parse("How many US soldiers remain?").focus == "soldiers"  # not "US"
     # The holder a name is asked of: its answer must speak of a leader, not name anyone.
