@@ -147,7 +147,7 @@ class Index:
         """The search API over the existing index, opened once: a damaged index says so now, not
         as odd answers later, and a full disk is read from a private copy."""
         if self._searcher is None:
-            from index.search import Searcher  # bm25s (and scipy): only where something is searched
+            from index.search import Searcher  # bm25s and the lemmas: only where something is searched
 
             self.warm_up()  # the model loads while Chroma is imported and opened
             self._searcher = Searcher(self._open_store(), self.embedder, lemma_cache=self.cache_dir)

@@ -8,6 +8,7 @@ cannot be read is made again, so a damaged cache costs time, never a wrong lemma
 
 from __future__ import annotations
 
+import functools
 import logging
 import marshal
 import os
@@ -28,11 +29,17 @@ def lemmatizer(cache_dir: Path | None) -> Callable[[str], str]:
         return lambda word: simplemma.lemmatize(word, lang=LANG)
     from simplemma.strategies import DefaultStrategy
 
-    factory = _CachedDictionaries(cache_dir / f"simplemma-{simplemma.__version__}-{LANG}.marshal")
+    factory = _factory(cache_dir / f"simplemma-{simplemma.__version__}-{LANG}.marshal")
     lemmatize = simplemma.Lemmatizer(
         lemmatization_strategy=DefaultStrategy(dictionary_factory=factory)
     ).lemmatize
     return lambda word: lemmatize(word, lang=LANG)
+
+
+@functools.cache
+def _factory(path: Path) -> _CachedDictionaries:
+    """One table per file and process: every searcher the process opens shares it."""
+    return _CachedDictionaries(path)
 
 
 class _CachedDictionaries:
