@@ -86,6 +86,21 @@ def test_the_signature_checks_come_back_after_chroma_opens(tmp_path: Path) -> No
     assert overrides.override is real
 
 
+def test_chroma_opens_without_running_a_signature_check(tmp_path: Path) -> None:
+    # A fresh process, where chromadb is not imported yet: count the checks `overrides` runs.
+    script = (
+        "import importlib, sys; from pathlib import Path; calls = []; "
+        "o = importlib.import_module('overrides.overrides'); "
+        "real = o._validate_method; "
+        "o._validate_method = lambda *a: (calls.append(1), real(*a))[1]; "
+        "from index.store import open_client; print('chromadb' in sys.modules); "
+        f"open_client(Path({str(tmp_path)!r}), write=True).list_collections(); "
+        "print('chromadb' in sys.modules, len(calls))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "True", "0"], out.stdout
+
+
 def test_bm25s_loads_without_scipy_and_leaves_it_importable() -> None:
     # A fresh process: this one has imported bm25s already.
     script = (
