@@ -18,8 +18,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from index.errors import NewsbotError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".json", ".jsonl")
@@ -197,6 +195,8 @@ def _load_md(rel: str, text: str) -> Iterator[Article | Skip]:
     body_start = 0
     m = _FRONT_MATTER.match(text)
     if m:
+        import yaml  # here: every cold `newsbot ask` imports this module, few articles need YAML
+
         try:
             loaded = yaml.safe_load(m.group(1) or "") or {}
         except yaml.YAMLError as err:

@@ -26,7 +26,7 @@ from index.errors import (
     NewsbotError,
     NotIndexedError,
 )
-from index.imports import unchecked_overrides
+from index.imports import loading_chromadb
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def open_client(
     `rebuild`: a store that cannot be opened is moved aside and a new one started.
     `copy`: read a private copy of the store (for when its disk is full or read-only).
     """
-    with unchecked_overrides():  # chromadb's modules load as the client is made, too
+    with loading_chromadb():  # chromadb's modules load as the client is made, too
         return _open_client(data_dir, server, write=write, rebuild=rebuild, copy=copy)
 
 

@@ -13,7 +13,7 @@ import pytest
 import simplemma
 
 from index import lemmas
-from index.imports import unchecked_overrides
+from index.imports import loading_chromadb
 from index.lemmas import lemmatizer
 from index.search import Analyzer
 from index.store import open_client
@@ -75,7 +75,7 @@ def test_the_signature_checks_come_back_after_chroma_opens(tmp_path: Path) -> No
             def read(self) -> str:  # type: ignore[override]
                 return ""
 
-    with unchecked_overrides():  # unchecked only while chromadb loads
+    with loading_chromadb():  # unchecked only while chromadb loads
 
         class Marked(Base):
             @overrides.override
@@ -99,6 +99,24 @@ def test_chroma_opens_without_running_a_signature_check(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "True", "0"], out.stdout
+
+
+def test_chroma_opens_without_the_span_exporter_or_httpx_cli_and_both_still_load(tmp_path: Path) -> None:
+    # A fresh process: grpc (the exporter's), click (httpx's CLI's) and the `google` namespace
+    # (chromadb's Colab check) stay out until asked for.
+    script = (
+        "import sys; from pathlib import Path; from index.store import open_client; "
+        f"open_client(Path({str(tmp_path)!r}), write=True).list_collections(); "
+        "import chromadb; "
+        "print('grpc' in sys.modules, 'click' in sys.modules, 'google' in sys.modules, chromadb.IN_COLAB); "
+        "from chromadb.telemetry import opentelemetry as t; "
+        "from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter; "
+        "e = t.OTLPSpanExporter(endpoint='http://127.0.0.1:9'); "
+        "print(type(e) is OTLPSpanExporter, 'grpc' in sys.modules); e.shutdown(); "
+        "import httpx._main; print(callable(httpx._main.main))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False"] * 4 + ["True"] * 3, out.stdout + out.stderr
 
 
 def test_bm25s_loads_without_scipy_and_leaves_it_importable() -> None:
