@@ -61,6 +61,7 @@ SENTENCE_FEATURES = (
     "sentence_names_missing",
     "time_conflict",
     "passage_time_conflict",
+    "numbers_missing",
     "length",
     "neighbour_cos",
     "neighbour_soft",
@@ -128,6 +129,7 @@ class EvidenceScorer:
         names_total = sum(t.weight for t in names) or 1.0
         qvec = self.searcher.question_vector(question.text)
         asked_times = time_marks(question.text)
+        asked_numbers = numbers_in(question.text, asked=True)
         states = self.searcher.token_states([question.text, *(p.text for p in passages)])
         pieces = _term_pieces(terms, states[0]) if states is not None else None
         # Earlier turns' terms match only exactly.
@@ -219,6 +221,12 @@ class EvidenceScorer:
                             # "...in May?" against a sentence about 2015: another time, another event.
                             "time_conflict": _time_conflict(asked_times, times),
                             "passage_time_conflict": passage_time_conflict,
+                            # "What meets every 3 months?" against "It meets each six months".
+                            "numbers_missing": (
+                                len(asked_numbers - numbers_in(text)) / len(asked_numbers)
+                                if asked_numbers
+                                else 0.0
+                            ),
                             "length": math.log1p(len(text)),
                             "proximity": _proximity(terms, matches, sentences.word_stems[i], cosines),
                         },
@@ -274,6 +282,68 @@ class EvidenceScorer:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return entry
+
+
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+_DECADES = "twenties thirties forties fifties sixties seventies eighties nineties".split()
+# Centuries and decades first, however written ("18th century", "eighteenth century", "1700s";
+# "1990s", "'90s", "Nineteen Nineties"), then plain numbers and number words.
+_NUMBER = re.compile(
+    rf"\b(?:(?P<nth>\d{{1,2}})(?:st|nd|rd|th)|(?P<nth_word>(?:twenty[\s-]+)?(?:{'|'.join(_ORDINALS)})))"
+    r"(?:\s+and\s+\w+)?[\s-]+centur(?:y|ies)\b"
+    r"|(?<![\w.])(?P<hundreds>\d\d)00(?:'|’)?s\b"
+    r"|(?<![\w.])(?:\d\d|'|’)?(?P<decade>[1-9]0)(?:'|’)?s\b"
+    rf"|\b(?:(?:nineteen|eighteen|twenty)[\s-]+)?(?P<decade_word>{'|'.join(_DECADES)})\b"
+    r"|(?<![\w.])(?P<digits>\d(?:[\d,.]*\d)?)"
+    r"|\b(?P<word>[a-z]+)\b",
+    re.I,
+)
+_NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80"}
+_NUMBER_WORDS |= {
+    "ninety": "90",
+    "hundred": "100",
+    "thousand": "1000",
+    "dozen": "12",
+    "twice": "2",
+    "both": "2",
+}
+# A question's "one" or "both" is seldom a count ("What is one example...?"); a text's may answer one.
+_TOLD_ONLY = frozenset({"one", "both"})
+
+
+def _ordinal(word: str) -> int:
+    *tens, unit = re.split(r"[\s-]+", word.lower())  # "twenty-first"
+    return 20 * bool(tens) + _ORDINALS.index(unit) + 1
+
+
+def numbers_in(text: str, asked: bool = False) -> frozenset[str]:
+    """The numbers a text states, written one way: "1,500" and "1500" -> "1500", "three" -> "3",
+    "1990s" and "Nineteen Nineties" -> "90s", "1700s" and "eighteenth century" -> "c18".
+    `asked`: a question's, without the words that seldom count there."""
+    out = set()
+    for m in _NUMBER.finditer(text):
+        if m["nth"] or m["nth_word"]:
+            out.add(f"c{int(m['nth']) if m['nth'] else _ordinal(m['nth_word'])}")
+        elif m["hundreds"]:
+            out.add(f"c{int(m['hundreds']) + 1}")
+        elif m["decade"]:
+            out.add(f"{m['decade']}s")
+        elif m["decade_word"]:
+            out.add(f"{(_DECADES.index(m['decade_word'].lower()) + 2) * 10}s")
+        elif m["digits"]:
+            out.add(m["digits"].replace(",", "").rstrip("."))
+        elif m["word"].lower() in _NUMBER_WORDS and not (asked and m["word"].lower() in _TOLD_ONLY):
+            out.add(_NUMBER_WORDS[m["word"].lower()])
+    return frozenset(out)
 
 
 def _time_conflict(asked: frozenset[str], told: frozenset[str]) -> float:

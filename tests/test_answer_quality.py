@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.answer import Answer
-from bot.evidence import Evidence
+from bot.evidence import Evidence, numbers_in
 from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
@@ -288,6 +288,37 @@ def test_a_number_counts_the_noun_asked_for_even_in_other_words(seed: Extractive
     # Counted in its own words, the number still answers.
     answer = seed.answer("How many districts have the Taliban taken since May?")
     assert answer.found and "50" in highlighted(answer), answer.text
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("1,500 troops", "1500 troops"),
+        ("every 3 months", "each three months"),
+        ("since the 1990s", "since the Nineteen Nineties"),  # the spinner's way with a decade
+        ("in the '90s", "in the nineties"),
+        ("by the 1700s", "by the early eighteenth century"),
+        ("in the 21st century", "in the twenty-first century"),
+    ],
+)
+def test_a_number_is_read_the_same_however_it_is_written(one: str, other: str) -> None:
+    assert numbers_in(one, asked=True) == numbers_in(other) != frozenset()
+
+
+def test_a_number_the_sentence_lacks_counts_against_it(seed: ExtractiveAnswerer) -> None:
+    """The warlords have held power "because the nation’s civil struggle within the Nineteen
+    Nineties": the 1990s, never the 1970s."""
+
+    def warlords(question: str) -> Evidence:
+        parsed = Question.parse(question)
+        evidence = seed.scorer.score(parsed, seed.scorer.terms(question), seed.searcher.search(question, 5))
+        return next(ev for ev in evidence if "warlords" in ev.text)
+
+    assert warlords("Who has held power since the 1990s?").features["numbers_missing"] == 0.0
+    assert warlords("Who held power in the 1970s?").features["numbers_missing"] == 1.0
+    answer = seed.answer("Who has held onto power since the civil war in the 1990s?")
+    assert answer.found and "warlords" in answer.text, answer.text
+    assert not seed.answer("Who held power in the 1970s?").found
 
 
 def test_a_verb_done_again_matches_the_verb(seed: ExtractiveAnswerer) -> None:

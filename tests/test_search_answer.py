@@ -443,7 +443,7 @@ def test_what_is_asked_of_a_name_is_covered_apart_from_the_name() -> None:
     weather = QueryTerm("weather", "weather", 7.0, True, False, (12, 19))
     kabul = QueryTerm("kabul", "kabul", 9.3, True, True, (28, 33))
     signals = {"cos": 0.5, "soft": 0.6, "lexical": 0.5, "missing": 0.4, "lacks_candidate": 0.0}
-    signals |= {"polarity_mismatch": 0.0, "names_missing": 0.0}
+    signals |= {"polarity_mismatch": 0.0, "names_missing": 0.0, "numbers_missing": 0.0}
 
     def evidence(matches: list[float]) -> Evidence:
         return Evidence(passage, 0, 0, 0, len(text), None, np.array(matches, dtype=np.float32), signals, 0.3)
