@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from bot.numbers import DECADES, ORDINALS
 from index.search import STOPWORDS
 from index.times import SPUN_MAY, time_marks
 
@@ -43,9 +44,7 @@ _PATTERNS = {
         rf"\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
         rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?|\b(?:{_DAYS})\b|\b(?:1[5-9]|20)\d\d(?:s)?\b"
         r"|\b(?i:in|since|by|until|from|after|before|around|circa|of|during)\s+(?:the\s+)?\d{3,4}s?\b"
-        r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-        r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
-        r"twentieth|twenty-first)(?:\s+and\s+\w+)?\s+centur(?:y|ies)\b"
+        rf"|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(ORDINALS)}|twenty-first)(?:\s+and\s+\w+)?\s+centur(?:y|ies)\b"
         r"|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|fall|winter)\b"
         r"|\byesterday\b|\btoday\b|\bmidnight\b|\bnoon\b"
         r"|\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b)"
@@ -55,7 +54,7 @@ _PATTERNS = {
         r"(?!\s*(?:%|percent|per))"
         # ...and the month alone: "In Could, Taliban forces entered Lashkar Gah" (index/times.py).
         rf"|{SPUN_MAY.pattern}"
-        r"|\b(?:(?i:nineteen|twenty)\s+)?(?i:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
+        rf"|\b(?:(?i:nineteen|twenty)\s+)?(?i:{'|'.join(DECADES)})\b"
         r"|\b(?i:ago|recent weeks|recent days|recent months|in the past (?:week|month|year|\d+ hours))\b",
     ),
     "place": re.compile(

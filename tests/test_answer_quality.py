@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from bot.answer import Answer
-from bot.evidence import Evidence, numbers_in
+from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
+from bot.numbers import numbers_in
 from bot.question import Question
 from bot.quote import lacks_what_was_asked, sentences_to_quote
 from bot.settings import Settings
@@ -303,6 +304,12 @@ def test_a_number_counts_the_noun_asked_for_even_in_other_words(seed: Extractive
 )
 def test_a_number_is_read_the_same_however_it_is_written(one: str, other: str) -> None:
     assert numbers_in(one, asked=True) == numbers_in(other) != frozenset()
+
+
+def test_other_numbers_are_read_as_other_numbers() -> None:
+    read = [numbers_in(t) for t in ("1990s", "1970s", "three", "six", "18th century", "1990", "X.25")]
+    assert read[:6] == [{"90s"}, {"70s"}, {"3"}, {"6"}, {"c18"}, {"1990"}] and read[6] == frozenset()
+    assert numbers_in("What is one example?", asked=True) == frozenset()  # a question's "one" counts nothing
 
 
 def test_a_number_the_sentence_lacks_counts_against_it(seed: ExtractiveAnswerer) -> None:
