@@ -33,6 +33,8 @@ _TOLD_ONLY = frozenset({"one", "both"})
 # way of writing a number cost 0.1 ms a sentence.
 _TOKEN = re.compile(r"(?<![\w.])['’]?\d[\d,.]*(?:st\b|nd\b|rd\b|th\b|['’]?s\b)?|[a-z]+(?:-[a-z]+)*")
 _DIGITS = re.compile(r"['’]?(\d(?:[\d,.]*\d)?)[.,]*(st|nd|rd|th|['’]?s)?")
+_HUNDREDS = re.compile(r"\d\d00")
+_DECADE_DIGITS = re.compile(r"(?:\d\d)?[1-9]0")
 _CENTURY = frozenset({"century", "centuries"})
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _NUMBER_START = frozenset("0123456789'’")
@@ -56,9 +58,9 @@ def numbers_in(text: str, asked: bool = False) -> frozenset[str]:
             number, suffix = m[1].replace(",", ""), m[2] or ""
             if suffix in _ORDINAL_SUFFIXES:
                 out.add(f"c{number}" if century else number)
-            elif suffix and re.fullmatch(r"\d\d00", number):  # "the 1700s": the 18th century
+            elif suffix and _HUNDREDS.fullmatch(number):  # "the 1700s": the 18th century
                 out.add(f"c{int(number[:2]) + 1}")
-            elif suffix and re.fullmatch(r"(?:\d\d)?[1-9]0", number):  # "1990s", "'90s"
+            elif suffix and _DECADE_DIGITS.fullmatch(number):  # "1990s", "'90s"
                 out.add(f"{number[-2:]}s")
             else:
                 out.add(number)
