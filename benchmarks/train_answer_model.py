@@ -212,16 +212,16 @@ def refusals(
     return threshold, ruled | (p < threshold)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=WORK / "train")
-    parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=MODEL_FILE)
-    parser.add_argument("--dump", type=Path, help="also pickle the out-of-fold features here, for study")
-    parser.add_argument("--bbc", type=int, default=0, help="BBC articles beside them (-1: all, 0: none)")
-    args = parser.parse_args()
-    t0 = time.perf_counter()
+def _gather_all(args: argparse.Namespace) -> list[Row]:
+    import pickle
 
+    options = {"top_k": args.top_k, "bbc": args.bbc}
+    if args.cache and args.cache.exists():
+        cached, kept = pickle.loads(args.cache.read_bytes())
+        if cached != options:
+            raise SystemExit(f"{args.cache} was gathered with {cached}, not {options}: delete it")
+        print(f"{len(kept)} questions read from {args.cache}", flush=True)
+        return list(kept)
     spun_json = args.work / "squad_dev_spun.json"
     args.work.mkdir(parents=True, exist_ok=True)
     spun_json.write_text(json.dumps(spin_squad(SQUAD, DEV_ARTICLES, seed=0)), encoding="utf-8")
@@ -229,6 +229,29 @@ def main() -> int:
     for name, source in (("plain", SQUAD), ("spun", spun_json)):
         items, settings = build_corpus(name, source, args.work / name, args.bbc)
         rows += gather(name, items, settings, args.top_k)
+    if args.cache:
+        args.cache.write_bytes(pickle.dumps((options, rows)))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=WORK / "train")
+    parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--dump", type=Path, help="also pickle the out-of-fold features here, for study")
+    parser.add_argument("--bbc", type=int, default=0, help="BBC articles beside them (-1: all, 0: none)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="pickle the gathered questions here, or read them from here if it exists: trying a "
+        "new question feature then takes seconds, not minutes (delete it when retrieval or the "
+        "sentence features change)",
+    )
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+
+    rows = _gather_all(args)
     rows = [r for r in rows if r.analysis.evidence]
     groups = np.array([r.item.article for r in rows])
     answerable = np.array([r.item.answerable for r in rows])
