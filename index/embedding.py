@@ -108,7 +108,9 @@ class OnnxBertEmbedder:
             except Exception:  # the first real use raises it with the whole story
                 logging.getLogger(__name__).debug("background model load failed", exc_info=True)
 
-        threading.Thread(target=load, name="newsbot-model-load", daemon=True).start()
+        # Not a daemon: a process that ends early (asked before indexing, a bad setting) waits for
+        # the load to finish, since onnxruntime aborts the process if it is torn down mid-build.
+        threading.Thread(target=load, name="newsbot-model-load", daemon=False).start()
 
     def _load(self) -> None:
         with self._loading:

@@ -92,6 +92,20 @@ def test_deleted_chroma_folder_is_detected_and_rebuild_recovers(built: tuple[Pat
     assert _answers(_ask(articles, data))
 
 
+def test_asked_before_indexing_with_the_real_model_the_process_ends_cleanly(
+    data: Path, minilm_cache: Path
+) -> None:
+    # The model loads on a background thread while Chroma opens; the error ends the process while
+    # onnxruntime may still be building its session, which aborted it ("terminate called without
+    # an active exception", exit 134) after the clear message.
+    env = cli_env(NEWSBOT_EMBED_MODEL="minilm", NEWSBOT_CACHE=str(minilm_cache))
+    for _ in range(3):
+        result = newsbot_process("ask", "anything?", "--data", str(data), env=env)
+        assert result.returncode == 1, result.stderr
+        _one_clear_line(result.stderr, "no articles indexed yet: run `newsbot index`")
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+
+
 def test_a_never_built_folder_still_says_run_index(articles: Path, data: Path) -> None:
     result = _ask(articles, data)
     assert result.returncode == 1
