@@ -139,6 +139,14 @@ class Settings(BaseSettings):
     def _home(cls, value: Path) -> Path:
         return value.expanduser()
 
+    @field_validator("data", mode="after")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        # Else a file here reads as "nothing indexed yet" to ask and as "read-only" to index.
+        if value.exists() and not value.is_dir():
+            raise ValueError("is a file, not a folder: the data folder (also `--data`) holds the index")
+        return value
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)

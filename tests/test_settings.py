@@ -8,7 +8,7 @@ import pytest
 
 from bot.settings import Settings, markdown_table
 from index.errors import NewsbotError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, newsbot
 
 
 def test_precedence_dotenv_then_environment_then_flags(tmp_path: Path) -> None:
@@ -47,6 +47,18 @@ def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str, 
         Settings.load(env={variable: value}, dotenv=None)
     message = str(err.value)
     assert message.startswith(f"{variable}={value!r}") and says in message and "\n" not in message
+
+
+def test_a_data_folder_that_is_a_file_is_named_as_such_not_as_empty_or_read_only(tmp_path: Path) -> None:
+    # Before, `ask` said "no articles indexed yet" and `index` "the data folder is read-only".
+    afile = tmp_path / "notes.txt"
+    afile.write_text("not an index")
+    with pytest.raises(NewsbotError, match=r"NEWSBOT_DATA='.*notes.txt' is a file, not a folder"):
+        Settings.load(env={"NEWSBOT_DATA": str(afile)}, dotenv=None)
+    result = newsbot("index", "--data", str(afile))
+    assert result.returncode == 1 and "is a file, not a folder" in result.stderr
+    assert afile.read_text() == "not an index"  # loses nothing
+    assert Settings.load(env={"NEWSBOT_DATA": str(tmp_path / "new")}, dotenv=None).data == tmp_path / "new"
 
 
 def test_values_are_parsed() -> None:
