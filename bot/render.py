@@ -91,8 +91,11 @@ def print_sources(console: Console, answer: Answer | None) -> None:
         console.print(Text("Closest match (not an answer):", style="dim"))
         console.print(source_line(answer.closest, full=True, numbered=False))
         return
-    if answer is None or not answer.citations:
+    if answer is None:
         console.print("No sources yet: ask a question first.")
+        return
+    if not answer.citations:
+        console.print("The last answer has no sources to show.")
         return
     for c in answer.citations:
         console.print(source_line(c, full=True))

@@ -456,6 +456,14 @@ def test_what_is_asked_of_a_name_is_covered_apart_from_the_name() -> None:
     assert question_features([kabul], [named], named)["passage_content_coverage"] == 1.0
 
 
+def test_a_question_with_nothing_to_search_for_gets_no_closest_match(answerer: ExtractiveAnswerer) -> None:
+    # A refusal's "closest match" was any passage for "?" or a first "what about it?".
+    for question in ("?", "What about it?", "🙂🙂"):
+        answer = answerer.answer(question)
+        assert not answer.found and answer.closest is None, question
+    assert answerer.answer("How many ferries does the island own?").closest is not None
+
+
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"
