@@ -21,6 +21,7 @@ from bot.answerability import AnswerModel, load_model, question_features
 from bot.briefing import Briefer, detect
 from bot.evidence import Evidence, EvidenceScorer, Term
 from bot.question import Question, clean_question, core_question, is_follow_up, rewrite_follow_up
+from bot.small_talk import small_talk, small_talk_answer
 from index.search import Passage, Searcher
 
 
@@ -67,6 +68,9 @@ class ExtractiveAnswerer:
     ) -> Answer:
         t0 = time.perf_counter()
         asked = clean_question(question)
+        chat = small_talk(asked)
+        if chat is not None:  # "thanks!", "hi", "help": a reply of its own, no search
+            return small_talk_answer(asked, chat, history)
         text = core_question(asked)  # "Can you tell me who X is, please?" -> "who is X?"
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:  # "what did the articles say about X?": a briefing, not one quote

@@ -21,6 +21,7 @@ from bot.answer import Answer, BriefingGroup, Citation, timings
 from bot.briefing import Request, detect
 from bot.extractive import ExtractiveAnswerer
 from bot.question import clean_question, core_question, is_follow_up
+from bot.small_talk import small_talk, small_talk_answer
 from index.search import Passage, Searcher
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ class LLMAnswerer:
     ) -> Answer:
         t0 = time.perf_counter()
         asked = clean_question(question)
+        chat = small_talk(asked)
+        if chat is not None:  # "thanks!", "hi", "help": a reply of its own, no search
+            return small_talk_answer(asked, chat, history)
         text = core_question(asked)  # what retrieval and the offline check read; the LLM reads `asked`
         request = detect(text, history[-1].standalone if history else "")
         if request is not None:

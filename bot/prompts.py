@@ -25,6 +25,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "llm_user": frozenset({"sources", "question"}),
     "llm_condense": frozenset({"history", "question"}),
     "llm_unavailable": frozenset(),
+    "small_talk_thanks": frozenset(),
+    "small_talk_greeting": frozenset(),
+    "small_talk_help": frozenset(),
 }
 
 

@@ -52,7 +52,10 @@ WH = r"(?:who|whom|whose|what|when|where|which|why|how)"
 _ASKS = rf"(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?{WH}\b"
 _GREETING = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening))\b"
-    r"(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b|@[\w.-]*\w)"
+    r"(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b|@[\w.-]*\w"
+    # "Thanks, who is...?": thanks or a nod before the next question, set off by punctuation
+    # ("Great Britain..." is a name).
+    r"|(?:thanks|thank\s+you|thx|cheers|great|cool|perfect|got\s+it)\s*[,:;!.])"
     r"[\s,:;!.]*(?=\w)",
     re.I,
 )

@@ -97,6 +97,15 @@ def test_unanswerable_question_is_refused_without_calling_the_llm(
     assert not answer.found and fake.requests == []
 
 
+def test_thanks_and_help_get_their_own_reply_without_calling_the_llm(
+    fake: FakeLLM, llm_answerer: LLMAnswerer
+) -> None:
+    for message in ("thanks!", "help"):
+        answer = llm_answerer.answer(message)
+        assert answer.mode == "small_talk" and not answer.found and answer.citations == []
+    assert fake.requests == []
+
+
 def test_follow_up_is_condensed_with_the_conversation(fake: FakeLLM, llm_answerer: LLMAnswerer) -> None:
     fake.script = [{"reply": "Ruth Adeyemi led the campaign [1]."}]
     first = llm_answerer.answer("Who led the ferry campaign?")

@@ -464,6 +464,46 @@ def test_a_question_with_nothing_to_search_for_gets_no_closest_match(answerer: E
     assert answerer.answer("How many ferries does the island own?").closest is not None
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("thanks!", "thanks"),
+        ("Thank you so much 🙏", "thanks"),
+        ("ok, thanks", "thanks"),
+        ("great thx bot", "thanks"),
+        ("got it", "thanks"),
+        ("hi", "greeting"),
+        ("Good morning team!", "greeting"),
+        ("@newsbot hello", "greeting"),
+        ("help", "help"),
+        ("What can you do?", "help"),
+        ("Who is Amruddin Wali?", None),
+        ("thanks, who is Amruddin Wali?", None),  # a question after the thanks
+        ("Great Britain", None),
+        ("thanks to whom did the Taliban retreat?", None),
+        ("help with what?", None),
+    ],
+)
+def test_small_talk_is_told_from_questions(message: str, kind: str | None) -> None:
+    from bot.small_talk import small_talk
+
+    assert small_talk(message) == kind
+
+
+def test_small_talk_gets_its_own_reply_and_questions_after_it_are_read_as_questions(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    asked = answerer.answer("Who led the ferry campaign?")
+    thanks = answerer.answer("thanks!", history=[asked])
+    assert thanks.text.startswith("Glad to help") and thanks.mode == "small_talk"
+    assert not thanks.found and thanks.citations == [] and thanks.closest is None
+    assert thanks.standalone == asked.standalone  # the conversation's last question stays the one followed
+    assert answerer.answer("help").text.startswith("Ask a question about the indexed articles")
+    # "Thanks, who...?" is the question, its kind read from "who".
+    assert core_question("Thanks, who led the ferry campaign?") == "who led the ferry campaign?"
+    assert answerer.answer("Thanks, who led the ferry campaign?").found
+
+
 def test_slack_markup_in_questions_is_reduced_to_words() -> None:
     assert clean_question("<!channel> <@U123|ann> who won?") == "who won?"
     assert clean_question("see <https://e.org/a|the report> in <#C1|general>") == "see the report in general"

@@ -287,6 +287,17 @@ async def test_thread_follow_up_uses_the_earlier_turn(env: Env) -> None:
     assert len(env.fake.calls_to("chat.postMessage")) == 2
 
 
+async def test_thanks_in_a_thread_gets_a_short_reply_and_the_conversation_goes_on(env: Env) -> None:
+    # Searched, "thanks!" got "I couldn't find that" under an unrelated passage, with feedback buttons.
+    posts = await _asked_then_followed_up(env, "thanks! 🙏", "305")
+    reply = _posted_text(posts[1])
+    assert "Glad to help" in reply and "couldn't find" not in reply and "Closest" not in reply
+    assert "feedback" not in json.dumps(posts[1].get("blocks"))
+    await env.event(thread_reply("and what did opponents want?", "305.7", "305.1"), "Ev305c")
+    posts = await env.fake.wait_for("chat.postMessage", 3)
+    assert "sea wall" in _posted_text(posts[2])  # the turn before "thanks" is still the one followed
+
+
 async def test_a_thread_follow_up_can_point_at_the_article_the_answer_cited(env: Env) -> None:
     # Two articles are indexed; "summarize the article" in the thread means the one just cited.
     posts = await _asked_then_followed_up(env, "summarize the article", "310")

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import prompts
+from bot import prompts, small_talk
 from bot.briefing import quoted
 from index.sync import counted
 
@@ -78,7 +78,8 @@ def answer_blocks(answer: dict[str, Any], answer_id: str, *, shareable: bool = F
         buttons.append(_button("share_answer", "Share in channel", answer_id, style="primary"))
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
-    blocks.append(feedback_block(answer_id))
+    if answer.get("mode") != small_talk.MODE:  # no thumbs under "Glad to help"
+        blocks.append(feedback_block(answer_id))
     return [b.to_dict() for b in blocks]
 
 
