@@ -28,6 +28,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "small_talk_thanks": frozenset(),
     "small_talk_greeting": frozenset(),
     "small_talk_help": frozenset(),
+    "small_talk_bye": frozenset(),
 }
 
 

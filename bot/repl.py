@@ -32,7 +32,7 @@ HELP = """Ask about the indexed articles; follow-ups ("and who is its deputy?") 
   /quit      leave (or Ctrl-D); Ctrl-C cancels the current line"""
 
 HISTORY_TURNS = 5
-QUIT_WORDS = ("exit", "quit", ":q")  # on their own, as in a shell or an editor
+QUIT_WORDS = ("exit", "quit", ":q", "bye", "goodbye")  # on their own, as in a shell or an editor
 
 
 class Repl:
@@ -90,6 +90,8 @@ class Repl:
             if line.lower() in QUIT_WORDS:
                 self.console.print("bye")
                 return 0
+            if line.lower() == "help":  # the terminal's own help, with its commands
+                line = "/help"
             if line.startswith("/"):
                 if not self.command(line):
                     self.console.print("bye")

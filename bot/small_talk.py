@@ -1,4 +1,4 @@
-"""Messages that are not questions: thanks, a greeting, "help". Each gets a short reply of its own
+"""Messages that are not questions: thanks, a greeting, goodbye, "help". Each gets a short reply of its own
 (prompts/small_talk_*.txt) and no search: searched, "thanks!" in a Slack thread was told "I
 couldn't find that in the indexed articles" under an unrelated passage, and "help" was answered
 with two quotes about the Taliban. Only a whole message counts: "thanks, who is X?" is a question.
@@ -35,6 +35,12 @@ _KINDS = (
         "greeting",
         re.compile(
             rf"(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)){_ADDRESSEE}"
+        ),
+    ),
+    (
+        "bye",
+        re.compile(
+            rf"(?:(?:{_THANKS}|{_ACK})[\s,]+)?(?:bye|goodbye|bye\s+bye|see\s+(?:you|ya)(?:\s+later)?|cya|later){_ADDRESSEE}"
         ),
     ),
     (

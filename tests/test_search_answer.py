@@ -477,6 +477,9 @@ def test_a_question_with_nothing_to_search_for_gets_no_closest_match(answerer: E
         ("@newsbot hello", "greeting"),
         ("help", "help"),
         ("What can you do?", "help"),
+        ("thanks, bye!", "bye"),
+        ("see you later", "bye"),
+        ("Goodbye", "bye"),
         ("Who is Amruddin Wali?", None),
         ("thanks, who is Amruddin Wali?", None),  # a question after the thanks
         ("Great Britain", None),
