@@ -1,6 +1,6 @@
-"""Messages that are not questions: thanks, a greeting, goodbye, "help". Each gets a short reply of its own
-(prompts/small_talk_*.txt) and no search: searched, "thanks!" in a Slack thread was told "I
-couldn't find that in the indexed articles" under an unrelated passage, and "help" was answered
+"""Messages that are not questions: thanks, a greeting, goodbye, "help". Each gets a short reply
+of its own (prompts/small_talk_*.txt) and no search: searched, "thanks!" in a Slack thread was told
+"I couldn't find that in the indexed articles" under an unrelated passage, and "help" was answered
 with two quotes about the Taliban. Only a whole message counts: "thanks, who is X?" is a question.
 """
 
@@ -54,7 +54,7 @@ _KINDS = (
 
 
 def small_talk(text: str) -> str | None:
-    """ "thanks", "greeting" or "help" when the whole message is one, else None."""
+    """The kind ("thanks", "greeting", "bye", "help") when the whole message is one, else None."""
     # Emoji and symbols, and the punctuation around the words, say nothing here ("thanks! 🙏").
     kept = "".join(" " if unicodedata.category(ch) in ("So", "Sk", "Cs") else ch for ch in text)
     words = re.sub(r"^@\w+[\s,:]*|[\s!.?,:;()\-~]+$|^[\s!.?,:;()\-~]+", "", kept.lower().strip())
