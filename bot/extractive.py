@@ -123,8 +123,8 @@ class ExtractiveAnswerer:
         if chosen is None or not self.model.answers(analysis.features, analysis.probability):
             # A closest match needs something to be close to: not for "?" or "what about it?"
             # asked first, whose passages share no word with them.
-            near = chosen is not None and analysis.features["passage_coverage"] > 0.0
-            return quote.refused(question, standalone, chosen.passage if near and chosen else None)
+            near = chosen if chosen is not None and analysis.features["passage_coverage"] > 0.0 else None
+            return quote.refused(question, standalone, near.passage if near else None)
         quoted = quote.sentences_to_quote(analysis.question, analysis.evidence, chosen)
         if quote.lacks_what_was_asked(analysis.question, quoted):
             return quote.refused(question, standalone, chosen.passage)

@@ -50,12 +50,22 @@ def clean_question(raw: str) -> str:
 # starts inside what was typed.
 WH = r"(?:who|whom|whose|what|when|where|which|why|how)"
 _ASKS = rf"(?:(?:by|until|since|from|in|at|for|to|with|of)\s+)?{WH}\b"
+# Greetings, thanks and nods: around a question here; a whole message in bot/small_talk.py.
+GREETINGS = r"(?:hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening|day))"
+THANKS = (
+    r"(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thx|ty|cheers|"
+    r"(?:much\s+)?appreciated)"
+)
+NODS = (
+    r"(?:ok(?:ay)?|great|cool|nice|perfect|awesome|brilliant|excellent|good|sure|understood|"
+    r"got\s+it|makes\s+sense)"
+)
 _GREETING = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening))\b"
+    rf"^(?:{GREETINGS}\b"
     r"(?:\s+[\w@-]+\s*[,:!])?|(?:ok|okay|so|please|pls|quick question|question)\b|@[\w.-]*\w"
     # "Thanks, who is...?": thanks or a nod before the next question, set off by punctuation
     # ("Great Britain..." is a name).
-    r"|(?:thanks|thank\s+you|thx|cheers|great|cool|perfect|got\s+it)\s*[,:;!.])"
+    rf"|(?:{THANKS}|{NODS})\s*[,:;!.])"
     r"[\s,:;!.]*(?=\w)",
     re.I,
 )

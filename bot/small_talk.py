@@ -12,35 +12,26 @@ from collections.abc import Sequence
 
 from bot import prompts
 from bot.answer import Answer
+from bot.question import GREETINGS, NODS, THANKS
 
 MODE = "small_talk"
 
 _ADDRESSEE = r"(?:[\s,]+(?:bot|newsbot|there|all|everyone|team|guys|folks))?"
-_ACK = (
-    r"(?:ok(?:ay)?|great|cool|nice|perfect|awesome|brilliant|excellent|good|sure|understood|"
-    r"got\s+it|makes\s+sense)"
-)
-_THANKS = (
-    r"(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thx|ty|cheers|"
-    r"(?:much\s+)?appreciated)"
-)
 _KINDS = (
     (
         "thanks",
         re.compile(
-            rf"(?:{_ACK}[\s,]*)?{_THANKS}{_ADDRESSEE}(?:[\s,]*{_ACK})?|{_ACK}(?:[\s,]+{_ACK})*{_ADDRESSEE}"
+            rf"(?:{NODS}[\s,]*)?{THANKS}{_ADDRESSEE}(?:[\s,]*{NODS})?|{NODS}(?:[\s,]+{NODS})*{_ADDRESSEE}"
         ),
     ),
     (
         "greeting",
-        re.compile(
-            rf"(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)){_ADDRESSEE}"
-        ),
+        re.compile(rf"{GREETINGS}{_ADDRESSEE}"),
     ),
     (
         "bye",
         re.compile(
-            rf"(?:(?:{_THANKS}|{_ACK})[\s,]+)?(?:bye|goodbye|bye\s+bye|see\s+(?:you|ya)(?:\s+later)?|cya|later){_ADDRESSEE}"
+            rf"(?:(?:{THANKS}|{NODS})[\s,]+)?(?:bye|goodbye|bye\s+bye|see\s+(?:you|ya)(?:\s+later)?|cya|later){_ADDRESSEE}"
         ),
     ),
     (

@@ -367,9 +367,9 @@ def test_repl_quit_words_sources_after_refusal_interrupted_and_shown_reindex(
     assert transcript.count("I couldn't find that in the indexed articles.") == 1
     for word in ("quit", ":q", "QUIT", "bye"):
         assert "Ruth Adeyemi" not in _session(answerer, index, articles, word, "Who led the ferry campaign?")
-    # "?" matches nothing: no closest match, and /sources says there are none rather than "ask first".
     # A bare "help" is the terminal's /help, with its commands, not a question.
     assert "/sources   full passages" in _session(answerer, index, articles, "help")
+    # "?" matches nothing: no closest match, and /sources says there are none rather than "ask first".
     nothing = _session(answerer, index, articles, "?", "/sources")
     assert "Closest match" not in nothing and "The last answer has no sources to show." in nothing
 
