@@ -235,6 +235,13 @@ def find_candidate(
         groups = [g.span() for g in _GROUP.finditer(sentence) if g.group().lower() not in asked]
         if groups:
             return _nearest(groups, anchors)
+    if kind == "person" and _WHICH_OFFICE.match(asked):
+        # "Which ministers did the government appoint?" is answered by which office, where the
+        # sentence names none holding it: "a new acting minister of defense". Not by the office
+        # the question already names ("a Taliban commander" for "Which Taliban commander...?").
+        for office in _OFFICE.finditer(sentence):
+            if _qualified(office.group(), asked):
+                return office.start(), office.end()
     return None
 
 
@@ -307,10 +314,42 @@ _OFFICE = re.compile(
 def _names_what_is_held(sentence: str, span: tuple[int, int], asked: str) -> bool:
     """For a question asking for a holder's name: the name is of what is held, not of who holds
     it. "Who is the new army chief?": "Scotland's Army"; "Who is the defense ministry spokesman?":
-    "a Pentagon spokesman"."""
+    "a Pentagon spokesman"; an institution is no one ("The Ministry of Defence" for "What is the
+    name of the new defense minister?")."""
+    name = sentence[span[0] : span[1]]
     return bool(
-        _content_words(sentence[span[0] : span[1]]) & _content_words(asked)
+        _content_words(name) & _content_words(asked)
+        or _INSTITUTION.match(name)
         or _BEFORE_AN_OFFICE.match(sentence, span[1])
+    )
+
+
+_INSTITUTION = re.compile(
+    r"(?:the\s+)?(?:ministry|department|office|council|parliament|party|agency|committee|commission|"
+    r"university|college|court|bank|army|navy|police|government|assembly|senate|congress|institute|"
+    r"corporation|company|board|authority|foundation|union)\b",
+    re.I,
+)
+# "Which ministers...?", "What commander...?": the question asks which office, or its holder.
+_WHICH_OFFICE = re.compile(
+    r"^\W*(?:which|what)\s+(?:(?!(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|"
+    rf"should|may|might|the|a|an)\b)[\w’'-]+\s+){{0,2}}?{_OFFICES.pattern}",
+    re.I,
+)
+# Words before an office that do not say which one it is ("a new acting minister").
+_UNQUALIFYING = frozenset("a an the its their new acting former current interim senior top brand".split())
+
+
+def _qualified(office: str, asked: str) -> bool:
+    """The office says which one it is, in words the question does not hold: "minister of
+    defense", "defense minister"; not "a new minister" or the question's own "Taliban commander"."""
+    words = re.findall(r"[\w’'-]+", office.lower())
+    held = _content_words(asked)
+    i = next(n for n, w in enumerate(words) if _OFFICES.fullmatch(w))
+    after = words[i + 2] if i + 2 < len(words) and words[i + 1] == "of" else ""
+    before = words[i - 1] if i else ""
+    return bool(after and after not in held) or bool(
+        before and before not in _UNQUALIFYING and before not in held
     )
 
 

@@ -461,6 +461,17 @@ def test_an_official_in_the_question_may_be_any_office(seed: ExtractiveAnswerer)
     assert answer.found and "Sebghatullah Selab" in highlighted(answer), answer.text
 
 
+def test_which_offices_were_filled_is_answered_by_the_offices(seed: ExtractiveAnswerer) -> None:
+    # The article names no one appointed, only the posts: they are the answer to "which ministers".
+    answer = seed.answer("Can you tell me which ministers the government appointed on Saturday?")
+    assert answer.found and highlighted(answer) == ["a brand new appearing minister of protection"], (
+        answer.text
+    )
+    assert "minister of inside" in answer.text
+    # ...but a name asked for is still refused.
+    assert not seed.answer("What is the name of the new acting defense minister?").found
+
+
 def test_a_capital_asked_of_a_place_is_not_that_place(seed: ExtractiveAnswerer) -> None:
     # The lead's "in northern Afghanistan Sunday" holds no capital of Afghanistan: not an answer.
     answer = seed.answer("What is the capital of Afghanistan?")

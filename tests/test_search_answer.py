@@ -309,6 +309,17 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
         "What is the name of the minister?",
     ):
         assert find_candidate(appointed, asks_a_name, "person") is None
+    # "Which ministers...?" asks which office, answered by one qualified in other words than the
+    # question's; never by the office the question itself names.
+    found = find_candidate(appointed, "Which ministers did the government appoint on Saturday?", "person")
+    assert span_of(appointed, found) == "a new acting minister of defense"
+    commander = "On Sunday a Taliban commander led the assault."
+    assert find_candidate(commander, "Which Taliban commander led the assault?", "person") is None
+    assert find_candidate("A new minister was appointed.", "Which minister was appointed?", "person") is None
+    # An institution is no one: "The Ministry of Defence" does not name the minister.
+    ministry = "The Ministry of Defence said it acts properly."
+    assert find_candidate(ministry, "What is the name of the new defense minister?", "person") is None
+    assert span_of(ministry, find_candidate(ministry, "Who said it acts properly?", "person")) is not None
     # A holder's name is not the name of what is held: "Scotland's Army" has no chief's name.
     army = "On Monday, Scotland's Army met."
     assert find_candidate(army, "Who is the new army chief?", "person") is None
