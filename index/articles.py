@@ -1,7 +1,8 @@
 """Read articles from a folder: .txt, .md (YAML front matter), .json and .jsonl.
 
 Every article keeps the exact text its chunk offsets refer to: the file as
-`open(path, encoding="utf-8").read()` returns it for .txt/.md, and the decoded body
+`open(path, encoding="utf-8").read()` returns it for .txt/.md (Windows-1252 for one that is not
+valid UTF-8: `article_encoding` says which), and the decoded body
 string for .json/.jsonl. Bad files are returned as `Skip`s with a reason, never raised.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from index.errors import NewsbotError
+
+log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".markdown", ".json", ".jsonl")
 TITLE_CHARS = 80
@@ -105,10 +109,45 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+# Text saved by older Windows editors and newsroom systems is often Windows-1252 ("a \xa315.8m
+# signing" in a BBC sport story): read as such when it is not valid UTF-8. Not JSON, which is
+# UTF-8 by definition (RFC 8259).
+FALLBACK_ENCODING = "cp1252"
+_FALLBACK_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# Control characters no text file holds: decoded from bytes that were not text after all.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def article_encoding(data: bytes, suffix: str) -> str:
+    """The encoding an article file is read with: UTF-8, or Windows-1252 for a .txt/.md file
+    that is not valid UTF-8 but is valid Windows-1252 text. Raises the UTF-8 UnicodeDecodeError
+    when neither reads it."""
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        if suffix.lower() not in _FALLBACK_SUFFIXES:
+            raise
+        try:
+            text = data.decode(FALLBACK_ENCODING)
+        except UnicodeDecodeError:
+            text = "\x00"
+        if _NOT_TEXT.search(text):
+            raise
+        return FALLBACK_ENCODING
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    # Decoded exactly as open() does (universal newlines), so offsets agree with what readers of
+    # the file see.
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding).read()
+
+
 def read_article_text(path: Path) -> str:
-    """The text exactly as `open(path, encoding="utf-8").read()` gives it (universal newlines)."""
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
+    """The text exactly as `open(path, encoding=...).read()` gives it (universal newlines), with
+    the encoding the indexer read it with: UTF-8, or Windows-1252 where UTF-8 fails."""
+    data = path.read_bytes()
+    return _decode(data, article_encoding(data, path.suffix))
 
 
 def _read_text(path: Path, rel: str, max_bytes: int) -> str | Skip:
@@ -126,11 +165,13 @@ def _read_text(path: Path, rel: str, max_bytes: int) -> str | Skip:
     if b"\x00" in data[:8192]:
         return Skip(rel, "binary file (contains NUL bytes)")
     try:
-        data.decode("utf-8")
+        encoding = article_encoding(data, path.suffix)
     except UnicodeDecodeError as err:
-        return Skip(rel, f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})")
-    # Decode exactly as open() does, so offsets agree with what readers of the file see.
-    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+        also = " nor Windows-1252 text" if path.suffix.lower() in _FALLBACK_SUFFIXES else ""
+        return Skip(rel, f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}){also}")
+    if encoding != "utf-8":
+        log.info("%s is not valid UTF-8: read as %s", rel, encoding)
+    return _decode(data, encoding)
 
 
 # --- .txt -----------------------------------------------------------------------------------

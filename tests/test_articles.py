@@ -89,7 +89,13 @@ def test_malformed_jsonl_line_skips_only_that_line(articles: Path) -> None:
         ("empty.txt", b"", "empty file"),
         ("blank.txt", b"  \n\n ", "empty file"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
-        ("latin1.txt", "Caf\xe9 au lait.".encode("latin-1"), "not valid UTF-8"),
+        # Neither UTF-8 nor Windows-1252 text (0x81 is undefined in it); JSON is UTF-8 only.
+        (
+            "mixed.txt",
+            b"Headline\n\nCaf\xe9 \x81 au lait.",
+            "not valid UTF-8 (byte 0xe9 at offset 13) nor Windows-1252",
+        ),
+        ("latin1.json", '{"title": "Caf\xe9", "body": "Caf\xe9."}'.encode("latin-1"), "not valid UTF-8"),
         ("bad.json", b'{"title": "x", "body": ', "not valid JSON"),
         ("nobody.json", b'{"title": "x"}', "no 'body' or 'text'"),
         ("list.json", b"[1]", "not a JSON object"),
@@ -110,13 +116,19 @@ def test_bad_files_are_skipped_with_a_named_reason(
     assert name in str(folder.skips[0])
 
 
-def test_real_corpus_file_that_is_not_utf8_is_skipped(articles: Path) -> None:
-    # The BBC corpus ships a Latin-1 file: real corpora contain such files.
+def test_a_real_windows_1252_article_is_read_as_such(articles: Path) -> None:
+    # The BBC corpus ships a Windows-1252 file ("a \xa315.8m signing"): newsroom archives hold
+    # such files, and they were skipped as "not valid UTF-8".
     source = shared("data/bbc/sport/199.txt")
-    (articles / "199.txt").write_bytes(source.read_bytes())
+    path = articles / "199.txt"
+    path.write_bytes(source.read_bytes())
     folder = load_folder(articles)
-    assert folder.articles == []
-    assert "not valid UTF-8" in folder.skips[0].reason
+    [art] = folder.articles
+    assert folder.skips == [] and art.title == "Chelsea sack Mutu"
+    assert "a \u00a315.8m signing" in art.text
+    # Offsets refer to the text as read back with the same encoding.
+    assert art.text == read_article_text(path)
+    assert "\u00a3" in read_article_text(path)
 
 
 def test_oversized_file_is_skipped(articles: Path) -> None:

@@ -111,7 +111,7 @@ def test_a_file_that_turns_bad_keeps_its_indexed_version(articles: Path, data: P
         '{"title": "F1", "body": "Feed one."}\n{"title": "F2", "body": "Feed two."}\n'
     )
     _sync(articles, data)
-    (articles / "a.txt").write_bytes("Alpha\n\nCaf\xe9".encode("latin-1"))
+    (articles / "a.txt").write_bytes(b"Alpha\n\nCaf\xe9 \x81")  # neither UTF-8 nor Windows-1252
     (articles / "feed.jsonl").write_text('{"title": "F1", "body": "Feed one."}\n{"title": broken\n')
     report = _sync(articles, data)
     assert {s.id for s in report.skips} == {"a.txt", "feed.jsonl#2"}
