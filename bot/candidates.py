@@ -156,6 +156,10 @@ def find_candidate(
     ("400 districts", "20 of the most elite forces"; not "voted 9 to 4 to fund a ferry link")."""
     if kind == "role":
         return find_role(sentence, subject)
+    if kind == "person" and _ASKS_WHO_SAID.match(question):
+        # "Who said there is panic in Kunduz?": not a name inside the quotation ("The Taliban
+        # have appeared..."), the speaker outside it, here or in the sentence before.
+        sentence = _QUOTATION.sub(lambda m: " " * len(m.group()), sentence)
     if kind in ("reason", "means"):
         m = (_REASON if kind == "reason" else _MEANS).search(sentence)
         return (m.start(), m.end()) if m else None
@@ -243,6 +247,15 @@ def find_candidate(
             if _qualified(office.group(), asked):
                 return office.start(), office.end()
     return None
+
+
+_ASKS_WHO_SAID = re.compile(
+    r"^\W*who\s+(?:had\s+|has\s+|have\s+)?(?:said|says|say|told|tells|warned|warns|stated|states|"
+    r"claimed|claims|added|described|describes|mentioned|wrote|writes|declared|insisted|argued)\b",
+    re.I,
+)
+# A quotation, to its closing mark or to the end of a sentence it runs on past.
+_QUOTATION = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 
 
 def _done_to(sentence: str, question: str) -> tuple[int, int] | None:

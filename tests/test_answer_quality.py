@@ -472,6 +472,13 @@ def test_which_offices_were_filled_is_answered_by_the_offices(seed: ExtractiveAn
     assert not seed.answer("What is the name of the new acting defense minister?").found
 
 
+def test_who_said_words_quoted_on_their_own_is_answered_by_the_speaker(seed: ExtractiveAnswerer) -> None:
+    # The panic is in a sentence that is all quotation; Wali is named in the one before it.
+    answer = seed.answer("who said there is panic in kunduz")
+    assert answer.found and highlighted(answer) == ["Amruddin Wali"], answer.text
+    assert "there may be panic" in answer.text
+
+
 def test_a_capital_asked_of_a_place_is_not_that_place(seed: ExtractiveAnswerer) -> None:
     # The lead's "in northern Afghanistan Sunday" holds no capital of Afghanistan: not an answer.
     answer = seed.answer("What is the capital of Afghanistan?")

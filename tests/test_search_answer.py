@@ -316,6 +316,11 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     commander = "On Sunday a Taliban commander led the assault."
     assert find_candidate(commander, "Which Taliban commander led the assault?", "person") is None
     assert find_candidate("A new minister was appointed.", "Which minister was appointed?", "person") is None
+    # "Who said...?" asks for the speaker, never a name inside the quotation.
+    quoted = "“The Taliban have appeared in Kunduz, and there is panic,” said Amruddin Wali."
+    assert span_of(quoted, find_candidate(quoted, "Who said there is panic?", "person")) == "Amruddin Wali"
+    assert find_candidate(quoted[: quoted.index("”") + 1], "who said there is panic", "person") is None
+    assert span_of(quoted, find_candidate(quoted, "Who has appeared in Kunduz?", "person")) == "Taliban"
     # An institution is no one: "The Ministry of Defence" does not name the minister.
     ministry = "The Ministry of Defence said it acts properly."
     assert find_candidate(ministry, "What is the name of the new defense minister?", "person") is None
