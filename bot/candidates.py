@@ -168,11 +168,12 @@ def find_candidate(
         return None
     asked = question.lower()
     if kind == "person":
-        done_to = _done_to(sentence, question)
-        if done_to:
-            return done_to
+        done = _done_to(sentence, question) or _done_by(sentence, question)
+        if done:
+            return done
     found = list(_matches(pattern, sentence, asked, kind))
-    holder = kind == "person" and bool(_ASKS_HOLDER.search(asked))
+    # "Who appointed a new interior minister?" asks who did it, not who holds the office.
+    holder = kind == "person" and bool(_ASKS_HOLDER.search(asked)) and not _ASKS_AGENT.match(asked)
     if holder:
         found = [f for f in found if not _names_what_is_held(sentence, f, asked)]
     if kind == "number" and not found and _HOW_LONG.search(asked):
@@ -286,6 +287,24 @@ def _done_to(sentence: str, question: str) -> tuple[int, int] | None:
     return None
 
 
+def _done_by(sentence: str, question: str) -> tuple[int, int] | None:
+    """ "Who appointed a new interior minister?" asks who did it: where the sentence uses the
+    question's verb, the words that end its clause before it ("..., the Afghan authorities
+    appointed a new acting minister"), not the office appointed."""
+    asked = _ASKS_AGENT.match(question)
+    if not asked:
+        return None
+    verb = re.search(rf"\b{re.escape(asked['verb'].lower())}\b", sentence)
+    if not verb:
+        return None
+    clause = re.split(r"[,;:—–(]", sentence[: verb.start()])[-1]
+    subject = re.search(r"(?:(?:the|a|an|its|their)\s+)?[\w’'.-]+(?:\s+[\w’'.-]+){0,4}\s*$", clause, re.I)
+    if not subject or not subject.group().strip():
+        return None
+    start = verb.start() - len(clause) + subject.start()
+    return start, start + len(subject.group().rstrip())
+
+
 # "Who was killed (by the Taliban)?", "Who were arrested?": not "Who was it defeated by?", which
 # asks who did it.
 _PASSIVE_WHO = re.compile(
@@ -311,6 +330,16 @@ _OFFICES = re.compile(
 _ASKS_HOLDER = re.compile(
     rf"{_OFFICES.pattern}|\bname\b|\b(?:lead|leads|led|head|heads|headed|run|runs|ran|command|commands|"
     r"commanded|govern|governs|governed|chair|chairs|chaired)\b",
+    re.I,
+)
+# "Who appointed/fired/met the minister?": the office is what was acted on, not whose holder is
+# asked ("Who is/became/leads the minister...?", "Who was appointed minister?" still ask).
+_ASKS_AGENT = re.compile(
+    r"^\W*who\s+(?:[a-z]+ly\s+)?(?!(?:is|was|are|were|will|would|has|have|had|did|does|do|can|could|"
+    r"should|may|might|must|became|becomes|become|serves|served|lead|leads|led|head|heads|headed|run|"
+    r"runs|ran|command|commands|commanded|govern|governs|governed|chair|chairs|chaired|holds|held|"
+    r"replaced|replaces|succeeded|succeeds)\b)(?P<verb>[a-z]+(?:ed|s))\s+(?:the|a|an|its|their|his|her)\s+"
+    rf"(?:[\w’'-]+\s+){{0,3}}?{_OFFICES.pattern}",
     re.I,
 )
 _GROUP = re.compile(

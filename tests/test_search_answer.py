@@ -316,6 +316,12 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     commander = "On Sunday a Taliban commander led the assault."
     assert find_candidate(commander, "Which Taliban commander led the assault?", "person") is None
     assert find_candidate("A new minister was appointed.", "Which minister was appointed?", "person") is None
+    # "Who appointed a minister?" asks who did it: the clause's end before the question's verb.
+    by = "On Saturday, in a sign of trouble, the Afghan authorities appointed a new minister of defense."
+    assert span_of(by, find_candidate(by, "Who appointed a new interior minister?", "person")) == (
+        "the Afghan authorities"
+    )
+    assert find_candidate(by, "Who is the new interior minister?", "person") is None  # a name is asked
     # "Who said...?" asks for the speaker, never a name inside the quotation.
     quoted = "“The Taliban have appeared in Kunduz, and there is panic,” said Amruddin Wali."
     assert span_of(quoted, find_candidate(quoted, "Who said there is panic?", "person")) == "Amruddin Wali"
