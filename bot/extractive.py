@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from bot import quote
 from bot.answer import Answer, timings
 from bot.answerability import AnswerModel, load_model, question_features
-from bot.briefing import Briefer, detect
+from bot.briefing import Briefer
 from bot.evidence import Evidence, EvidenceScorer, Term
-from bot.question import Question, clean_question, core_question, is_follow_up, rewrite_follow_up
-from bot.small_talk import small_talk, small_talk_answer
+from bot.message import read_message
+from bot.question import Question, core_question, is_follow_up, rewrite_follow_up
+from bot.small_talk import small_talk_answer
 from index.search import Passage, Searcher
 
 
@@ -67,15 +68,13 @@ class ExtractiveAnswerer:
         on_token: Callable[[str], None] | None = None,  # nothing streams offline; kept for one interface
     ) -> Answer:
         t0 = time.perf_counter()
-        asked = clean_question(question)
-        chat = small_talk(asked)
-        if chat is not None:  # "thanks!", "hi", "help": a reply of its own, no search
-            return small_talk_answer(asked, chat, history)
-        text = core_question(asked)  # "Can you tell me who X is, please?" -> "who is X?"
-        request = detect(text, history[-1].standalone if history else "")
-        if request is not None:  # "what did the articles say about X?": a briefing, not one quote
-            return self.briefer.answer(request, asked, history)
-        standalone = text
+        message = read_message(question, history)
+        if message.small_talk is not None:  # "thanks!", "hi", "help": a reply of its own, no search
+            return small_talk_answer(message.asked, message.small_talk, history)
+        if message.briefing is not None:  # "what did the articles say about X?"
+            return self.briefer.answer(message.briefing, message.asked, history)
+        asked = message.asked
+        text = standalone = message.question  # "Can you tell me who X is, please?" -> "who is X?"
         if history and is_follow_up(text):
             # "what did he say?" -> "what did Amruddin Wali say?"; else both turns are searched.
             rewritten = rewrite_follow_up(text, history[-1].standalone, answered(history[-1]))

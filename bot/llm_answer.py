@@ -18,10 +18,11 @@ from typing import Any
 
 from bot import prompts
 from bot.answer import Answer, BriefingGroup, Citation, timings
-from bot.briefing import Request, detect
+from bot.briefing import Request
 from bot.extractive import ExtractiveAnswerer
-from bot.question import clean_question, core_question, is_follow_up
-from bot.small_talk import small_talk, small_talk_answer
+from bot.message import read_message
+from bot.question import is_follow_up
+from bot.small_talk import small_talk_answer
 from index.search import Passage, Searcher
 
 log = logging.getLogger(__name__)
@@ -89,14 +90,13 @@ class LLMAnswerer:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
-        asked = clean_question(question)
-        chat = small_talk(asked)
-        if chat is not None:  # "thanks!", "hi", "help": a reply of its own, no search
-            return small_talk_answer(asked, chat, history)
-        text = core_question(asked)  # what retrieval and the offline check read; the LLM reads `asked`
-        request = detect(text, history[-1].standalone if history else "")
-        if request is not None:
-            return self._briefing(request, asked, history, on_token)
+        message = read_message(question, history)
+        if message.small_talk is not None:  # "thanks!", "hi", "help": a reply of its own, no search
+            return small_talk_answer(message.asked, message.small_talk, history)
+        if message.briefing is not None:
+            return self._briefing(message.briefing, message.asked, history, on_token)
+        asked = message.asked
+        text = message.question  # what retrieval and the offline check read; the LLM reads `asked`
         standalone = self.condense(text, history) if history and is_follow_up(text) else text
         passages = self.searcher.search(standalone, top_k or self.top_k)
         t1 = time.perf_counter()
