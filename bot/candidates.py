@@ -37,7 +37,13 @@ _PATTERNS = {
     ),
     "number": re.compile(
         rf"(?:[$£€]\s?)?\b\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|per cent|million|billion|thousand|bn|m)\b)?"
-        rf"|\b(?:{_NUMBER_WORDS})\b",
+        rf"|\b(?:{_NUMBER_WORDS})\b"
+        # A count the article gives without a figure: "only a handful of districts", "a small
+        # number of", "a few", "scores of".
+        # Not "a few of whom" (of a group named before) nor "a few days" (a time).
+        r"|\ba\s+(?:handful|few|couple|small\s+number|large\s+number)\b"
+        r"(?!\s+of\s+(?:whom|which|them|these|those|us)\b|\s+(?:more|times|days|weeks|months|years|hours)\b)"
+        r"|\bscores\s+of\b",
         re.I,
     ),
     "date": re.compile(

@@ -260,6 +260,20 @@ def span_of(sentence: str, found: tuple[int, int] | None) -> str | None:
     return sentence[found[0] : found[1]] if found else None
 
 
+def test_a_count_given_without_a_figure_answers_how_many() -> None:
+    asked = "How many districts have been retaken?"
+    for sentence, count in (
+        ("Only a small number of districts have been retaken by government forces.", "a small number"),
+        ("Only a handful of districts had changed hands.", "a handful"),
+        ("Scores of districts fell.", "Scores of"),
+    ):
+        assert span_of(sentence, find_candidate(sentence, asked, "number")) == count
+    # ...but not a share of a group named before, nor a time.
+    warlords = "The militias answer to power brokers, a few of whom are warlords."
+    assert find_candidate(warlords, "How many troops are still there?", "number") is None
+    assert find_candidate("They left after a few days.", "How many troops left?", "number") is None
+
+
 def test_answer_candidates_skip_what_the_question_already_says() -> None:
     sentence = "President Ashraf Ghani met Gen. Miller in Kabul on May 1."
 
