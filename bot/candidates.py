@@ -393,7 +393,7 @@ def _qualified(office: str, asked: str) -> bool:
     defense", "defense minister"; not "a new minister" or the question's own "Taliban commander"."""
     words = re.findall(r"[\w’'-]+", office.lower())
     held = _content_words(asked)
-    i = next(n for n, w in enumerate(words) if _OFFICES.fullmatch(w))
+    i = next((n for n, w in enumerate(words) if _OFFICES.fullmatch(w)), len(words) - 1)
     after = words[i + 2] if i + 2 < len(words) and words[i + 1] == "of" else ""
     before = words[i - 1] if i else ""
     return bool(after and after not in held) or bool(
