@@ -384,6 +384,14 @@ def rewrite_follow_up(text: str, previous: str, answered: tuple[str, str] = ("",
         if not asked:
             return None
         return f"{bare['wh'].lower()} {previous[asked.end() :].strip()}"
+    other = _AND_NAME.match(text)
+    if other:
+        # "and Selab?" after "what did Amruddin Wali say?" -> "what did Selab say?": the one name
+        # asked about before, swapped for this one.
+        before = list(dict.fromkeys(_ANY_NAME.findall(previous)))
+        if len(before) != 1:
+            return None
+        return previous.replace(before[0], other["name"].strip(), 1)
     kind, thing = answered
     people = list(_PERSON_PRONOUN.finditer(text))
     places = list(_PLACE_PRONOUN.finditer(text))
@@ -428,4 +436,11 @@ _PLACE_PRONOUN = re.compile(
     re.I,
 )
 # A person's full name: two or more capitalised words ("Amruddin Wali", "Ashraf Ghani").
+# "and Selab?", "what about Maimana?": another name, the same question.
+_AND_NAME = re.compile(
+    r"^\W*(?i:and|also|what about|how about)\s+(?i:(?:for|in|of|about)\s+)?"
+    r"(?P<name>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\W*$"
+)
+# Any name in a question, one word or more, not its first word ("Kunduz", "Amruddin Wali").
+_ANY_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 _FULL_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+")

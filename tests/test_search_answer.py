@@ -188,6 +188,16 @@ def test_question_types_and_follow_ups() -> None:
         ("what happened there?", "Which province neighbors Kunduz?", "what happened in Takhar?"),
         ("and is there fighting?", "Which province neighbors Kunduz?", None),  # "there" points nowhere
         ("what did he say next?", "Who announced the end of the war?", "what did Biden say next?"),
+        # Another name, the same question: the one name asked about before is swapped for it.
+        ("and Selab?", "what did Amruddin Wali say?", "what did Selab say?"),
+        (
+            "And in Maimana?",
+            "Who is the deputy governor of Kunduz?",
+            "Who is the deputy governor of Maimana?",
+        ),
+        ("what about Selab?", "Who is Amruddin Wali?", "Who is Selab?"),
+        ("and Maimana?", "When will Ghani meet Biden?", None),  # two names: which one?
+        ("and Selab?", "Who is the defense spokesman?", None),  # none to swap
         # Not without guessing: two people named before, two pronouns, no wh-word to swap.
         ("what did he say?", "When will Ghani meet Biden?", None),
         ("what did he tell her?", "Who is Amruddin Wali?", None),
