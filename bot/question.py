@@ -381,9 +381,15 @@ def rewrite_follow_up(text: str, previous: str, answered: tuple[str, str] = ("",
     bare = _BARE_WH.match(text)
     if bare:
         asked = _LEADING_WH.match(previous)
-        if not asked:
-            return None
-        return f"{bare['wh'].lower()} {previous[asked.end() :].strip()}"
+        if asked:
+            return f"{bare['wh'].lower()} {previous[asked.end() :].strip()}"
+        # "how many districts have fallen...?" -> "where have districts fallen...?"
+        counted = _COUNT_WITH_AUX.match(previous)
+        if counted and not re.search(r"\b(?:many|much)\b", bare["wh"], re.I):
+            return (
+                f"{bare['wh'].lower()} {counted['aux']} {counted['noun']} {counted['rest'].strip()}".strip()
+            )
+        return None
     other = _AND_NAME.match(text)
     if other:
         # "and Selab?" after "what did Amruddin Wali say?" -> "what did Selab say?": the one name
@@ -421,6 +427,11 @@ def rewrite_follow_up(text: str, previous: str, answered: tuple[str, str] = ("",
 # "where?", "and when?", "how many?": the question before, asked another way.
 _BARE_WH = re.compile(
     rf"^\W*(?:(?:and|also|but|so|what about|how about)\s+)?(?P<wh>{WH}(?:\s+(?:many|much|long|often))?)\W*$",
+    re.I,
+)
+# "How many districts have fallen...?": the counted noun, then its auxiliary and the rest.
+_COUNT_WITH_AUX = re.compile(
+    rf"^\W*how\s+(?:many|much)\s+(?P<noun>(?:[\w’'-]+\s+){{0,3}}?[\w’'-]+)\s+(?P<aux>{_AUX})\b(?P<rest>.*)$",
     re.I,
 )
 # ...whose wh-word comes right before its verb: "When will...", "Where did...", "Who is...".

@@ -188,6 +188,9 @@ def test_question_types_and_follow_ups() -> None:
         ("what happened there?", "Which province neighbors Kunduz?", "what happened in Takhar?"),
         ("and is there fighting?", "Which province neighbors Kunduz?", None),  # "there" points nowhere
         ("what did he say next?", "Who announced the end of the war?", "what did Biden say next?"),
+        # A count asked before: its noun and auxiliary put in question order.
+        ("where?", "How many districts have fallen this week?", "where have districts fallen this week?"),
+        ("where?", "How many districts fell?", None),  # no auxiliary to move
         # Another name, the same question: the one name asked about before is swapped for it.
         ("and Selab?", "what did Amruddin Wali say?", "what did Selab say?"),
         (
