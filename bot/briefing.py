@@ -80,9 +80,13 @@ _FORMS: list[tuple[str, str]] = [
     ("about", rf"what(?:'s|’s|\s+is)\s+(?:known|reported|being\s+said)\s+about\s+{_TOPIC}"),
     (
         "about",
-        rf"(?:give\s+me\s+)?(?:a\s+|an\s+)?(?:briefing|overview|rundown|run-down|round-?up)\s+{_ABOUT}\s+{_TOPIC}",
+        rf"(?:(?:can|could|would)\s+you\s+)?(?:give\s+me\s+)?(?:a\s+|an\s+)?"
+        rf"(?:(?:quick|short|brief|full|complete|detailed)\s+)?(?:briefing|overview|rundown|run-down|round-?up)\s+"
+        rf"{_ABOUT}\s+{_TOPIC}",
     ),
     ("about", rf"brief\s+me\s+(?:on|about)\s+{_TOPIC}"),
+    ("about", rf"(?:catch|fill)\s+me\s+(?:up|in)\s+(?:on|about)\s+{_TOPIC}"),
+    ("about", rf"bring\s+me\s+up\s+to\s+speed\s+(?:on|about|with)\s+{_TOPIC}"),
     ("about", rf"summari[sz]e\s+(?:the\s+)?(?:articles|stories|news|coverage|reports)\s+{_ABOUT}\s+{_TOPIC}"),
 ]
 _PATTERNS = [(kind, re.compile(rf"^(?:{form}){_END}", re.I)) for kind, form in _FORMS]
