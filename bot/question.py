@@ -194,6 +194,7 @@ _OFFICE_NOUNS = (
     r"governor|governors|mayor|king|kings|queen|emperor|pope|bishop|chancellor|"
     r"senator|senators|officials|ambassador|envoy|director|chairman"
 )
+_AN_OFFICE = re.compile(rf"^the\s.*\b(?:{_OFFICE_NOUNS}|prime|chief|head|secretary|general|deputy)\b", re.I)
 _AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
 # Expected answer types, checked in order; the first match wins.
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
@@ -228,7 +229,13 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # "Who is Amruddin Wali?" asks what the named person is: a role, not a name.
-    ("role", re.compile(r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?:[A-Z][\w’'.-]*\s*){1,4}\W*$")),
+    # "Who are the Taliban?": a group named with its article.
+    (
+        "role",
+        re.compile(
+            r"^\W*(?i:who)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?:(?i:the)\s+)?(?:[A-Z][\w’'.-]*\s*){1,4}\W*$"
+        ),
+    ),
     (
         "person",
         re.compile(
@@ -323,6 +330,8 @@ class Question:
                 if kind == "role":
                     m = _NAME_IN_ROLE.match(text)
                     subject = m.group("name").strip() if m else ""
+                    if _AN_OFFICE.search(subject):
+                        continue  # "Who is the President?" asks for a name, not a role
                 focus = _focus(text, kind) if kind in ("number", "person", "date") else ""
                 return cls(text, kind, is_list, subject, negated, focus)
         return cls(text, "other", is_list, negated=negated)

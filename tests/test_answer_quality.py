@@ -105,6 +105,8 @@ def test_what_the_article_does_not_say_is_refused(seed: ExtractiveAnswerer, ques
         ("Who is Amruddin Wali?", "a member of Kunduz’s provincial council"),
         ("Who is Sebghatullah Selab?", "the deputy of Faryab’s provincial capital"),
         ("Who is Rohullah Ahmadzai?", "a protection ministry spokesman"),
+        # A group named with its article is asked about the same way.
+        ("Who are the Taliban?", "a primarily Pashtun group that rose within the south"),
     ],
 )
 def test_who_is_x_quotes_and_marks_what_x_is(seed: ExtractiveAnswerer, question: str, role: str) -> None:
@@ -112,6 +114,14 @@ def test_who_is_x_quotes_and_marks_what_x_is(seed: ExtractiveAnswerer, question:
     assert answer.found, answer.text
     quotes(answer)
     assert role in highlighted(answer), (highlighted(answer), answer.text)
+
+
+def test_the_holder_of_an_office_asked_with_its_article_is_asked_by_name() -> None:
+    # "Who is the President?" wants a name; "Who are the Taliban?" what they are.
+    assert Question.parse("Who is the President?").kind == "person"
+    assert Question.parse("Who is the Prime Minister?").kind == "person"
+    taliban = Question.parse("Who are the Taliban?")
+    assert (taliban.kind, taliban.subject) == ("role", "the Taliban")
 
 
 def test_a_list_question_quotes_a_sentence_for_each_item(seed: ExtractiveAnswerer) -> None:
