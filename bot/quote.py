@@ -84,6 +84,10 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
                 if ev.candidate is not None and _neighbours(ev, chosen)
             ]
         close = holding or close
+        if question.kind == "role" and holding and holding[0].score >= chosen.score - SECOND_MARGIN:
+            # "Who are the Taliban?": the sentence that says what they are answers alone; the best
+            # match that only mentions them adds nothing.
+            return [holding[0]]
     picked += close[: MAX_SENTENCES - 1]
     if _ASKS_WHAT_WAS_SAID.search(question.text) and _QUOTES.search(chosen.text):
         # "What did Wali say about the city?": a speaker's words go on past the sentence that

@@ -116,6 +116,14 @@ def test_who_is_x_quotes_and_marks_what_x_is(seed: ExtractiveAnswerer, question:
     assert role in highlighted(answer), (highlighted(answer), answer.text)
 
 
+def test_who_is_x_quotes_only_the_sentence_that_says_what_x_is(seed: ExtractiveAnswerer) -> None:
+    # The best match only mentions the Taliban ("many such takeovers ... with the Taliban
+    # seizing territory"); the sentence that says what they are answers alone.
+    answer = seed.answer("Who are the Taliban?")
+    quoted = quotes(answer)
+    assert len(quoted) == 1 and "a primarily Pashtun group" in quoted[0][0], answer.text
+
+
 def test_the_holder_of_an_office_asked_with_its_article_is_asked_by_name() -> None:
     # "Who is the President?" wants a name; "Who are the Taliban?" what they are.
     assert Question.parse("Who is the President?").kind == "person"
