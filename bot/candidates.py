@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from bot.numbers import DECADES, ORDINALS
+from bot.question import WHICH_OFFICE
 from index.search import STOPWORDS
 from index.times import SPUN_MAY, time_marks
 
@@ -246,7 +247,7 @@ def find_candidate(
         groups = [g.span() for g in _GROUP.finditer(sentence) if g.group().lower() not in asked]
         if groups:
             return _nearest(groups, anchors)
-    if kind == "person" and _WHICH_OFFICE.match(asked):
+    if kind == "person" and WHICH_OFFICE.match(asked):
         # "Which ministers did the government appoint?" is answered by which office, where the
         # sentence names none holding it: "a new acting minister of defense". Not by the office
         # the question already names ("a Taliban commander" for "Which Taliban commander...?").
@@ -376,12 +377,6 @@ _INSTITUTION = re.compile(
     r"(?:the\s+)?(?:ministry|department|office|council|parliament|party|agency|committee|commission|"
     r"university|college|court|bank|army|navy|police|government|assembly|senate|congress|institute|"
     r"corporation|company|board|authority|foundation|union)\b",
-    re.I,
-)
-# "Which ministers...?", "What commander...?": the question asks which office, or its holder.
-_WHICH_OFFICE = re.compile(
-    r"^\W*(?:which|what)\s+(?:(?!(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|"
-    rf"should|may|might|the|a|an)\b)[\w’'-]+\s+){{0,2}}?{_OFFICES.pattern}",
     re.I,
 )
 # Words before an office that do not say which one it is ("a new acting minister").

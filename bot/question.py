@@ -194,8 +194,13 @@ _OFFICE_NOUNS = (
     r"governor|governors|mayor|king|kings|queen|emperor|pope|bishop|chancellor|"
     r"senator|senators|officials|ambassador|envoy|director|chairman"
 )
-_AN_OFFICE = re.compile(rf"^the\s.*\b(?:{_OFFICE_NOUNS}|prime|chief|head|secretary|general|deputy)\b", re.I)
 _AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
+# "Which ministers...?", "Which Taliban commander...?": a question about an office (its holder,
+# or which one); bot/candidates.py answers it with a qualified office where no one is named.
+WHICH_OFFICE = re.compile(
+    rf"^\W*(?:which|what)\s+(?:(?!{_AUX}\b)[\w’'-]+\s+){{0,2}}?(?:{_OFFICE_NOUNS})\b", re.I
+)
+_AN_OFFICE = re.compile(rf"^the\s.*\b(?:{_OFFICE_NOUNS}|prime|chief|head|secretary|general|deputy)\b", re.I)
 # Expected answer types, checked in order; the first match wins.
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("frequency", re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
@@ -241,7 +246,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bwhat's the name\b|\bname of the\b"
             # "Which Taliban commander led the assault?": an office asks for its holder.
-            rf"|^\W*(?:which|what)\s+(?:(?!{_AUX}\b)[\w’'-]+\s+){{0,2}}?(?:{_OFFICE_NOUNS})\b",
+            rf"|{WHICH_OFFICE.pattern}",
             re.I,
         ),
     ),
