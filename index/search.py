@@ -158,12 +158,17 @@ class _Lexical:
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-        for page in store.pages(["documents", "metadatas"]):
+        vectors = _Rows(store.count())
+        for page in store.pages(["documents", "metadatas", "embeddings"]):
             ids += page["ids"]
             texts += page["documents"] or []
             metas += [_slim(m) for m in page["metadatas"] or []]
+            vectors.add(page["embeddings"])
         self.ids, self.texts, self.metas = ids, texts, metas
-        self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        # The dense side searches these exactly. Chroma's HNSW graph is approximate and differs from
+        # build to build (it inserts with several threads): among the BBC articles half the questions
+        # lost one of their 60 nearest chunks, and rebuilding the same articles changed answers.
+        self.vectors = vectors.unit()
         corpus_terms = [
             analyzer.terms(f"{m.get('title', '')} {t}") for m, t in zip(metas, texts, strict=True)
         ]
@@ -485,12 +490,9 @@ class Searcher:
         lex_scores = lexical.scores([lexical.resolve(t) for t in self.analyzer.terms(question)])
         lex_top = [int(i) for i in np.argsort(-lex_scores)[:n] if lex_scores[i] > 0]
 
-        dense: dict[int, float] = {}
-        position = lexical.position
-        result = self.store.col.query(query_embeddings=[qvec], n_results=n, include=["distances"])
-        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
-            if chunk_id in position:  # a chunk written after our BM25 snapshot waits for the next one
-                dense[position[chunk_id]] = 1.0 - float(distance)
+        cosines = lexical.vectors @ (qvec / max(float(np.linalg.norm(qvec)), 1e-12))
+        nearest = np.argpartition(-cosines, n - 1)[:n] if n < len(cosines) else np.arange(len(cosines))
+        dense = {int(i): float(cosines[i]) for i in nearest}
 
         pool = set(lex_top) | set(dense)
         lex_norm = _minmax({i: float(lex_scores[i]) for i in pool})
@@ -596,6 +598,33 @@ _PASSAGE_KEYS = (
     VECTORS_KEY,
 )
 _SHARED_VALUES = ("article", "title", "url", "published_at", "path", "offset_base", "source")
+
+
+class _Rows:
+    """Chunk vectors gathered page by page into one array sized up front (a list of pages joined
+    at the end would hold the BBC corpus's 30 MB twice)."""
+
+    def __init__(self, expected: int) -> None:
+        self.rows = np.zeros((0, 0), dtype=np.float32)
+        self.expected, self.filled = expected, 0
+
+    def add(self, page: Any) -> None:
+        if page is None or len(page) == 0:
+            return
+        block = np.asarray(page, dtype=np.float32)
+        if self.rows.shape[1] != block.shape[1] or self.filled + len(block) > len(self.rows):
+            # first page, or chunks written since the count: grow (rare, so a copy is fine)
+            grown = np.zeros((max(self.expected, self.filled + len(block)), block.shape[1]), np.float32)
+            if self.filled:
+                grown[: self.filled] = self.rows[: self.filled]
+            self.rows = grown
+        self.rows[self.filled : self.filled + len(block)] = block
+        self.filled += len(block)
+
+    def unit(self) -> np.ndarray:
+        rows = self.rows[: self.filled]
+        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return rows
 
 
 def _slim(meta: Any) -> dict[str, Any]:

@@ -772,3 +772,32 @@ def test_a_dated_sentence_well_below_an_undated_best_match_is_quoted_for_a_when_
     # ...one further off is not the same event: nothing is completed.
     apart = Evidence(passage, 0, 2, far.start, far.end, far.candidate, far.matches, far.features, far.score)
     assert quote.lacks_what_was_asked(question, quote.sentences_to_quote(question, [undated, apart], undated))
+
+
+class _RandomEmbedder(HashEmbedder):
+    """A random unit vector per text: data on which an approximate (HNSW) search misses some of
+    the nearest neighbours, so only an exact search returns all of them."""
+
+    name = "fake-random-384"
+    dim = 384
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.stack([np.random.default_rng(list(text.encode())).normal(size=self.dim) for text in texts])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_dense_side_is_the_exact_nearest_chunks(articles: Path, data: Path) -> None:
+    # Chroma's HNSW graph is approximate and differs between two builds of the same articles;
+    # answers must not depend on it. Questions share no word with the articles, so every
+    # candidate comes from the dense side, and with k = the candidate count all are returned.
+    for i in range(1500):
+        write_news(articles, f"a{i:04}.txt", f"Item {i}", f"Record number {i} of the ledger.")
+    embedder = _RandomEmbedder()
+    index = synced(articles, data, embedder)
+    searcher = index.searcher()
+    chunks = searcher.store.col.get(include=["embeddings"], limit=10_000)
+    vectors = np.asarray(chunks["embeddings"])
+    for question in ("Where did the zebras go?", "Who won the quiz?", "Why was it blue?", "What is a glyph?"):
+        nearest = np.argsort(-(vectors @ embedder.embed_query(question)))[: searcher.candidates]
+        found = {p.id for p in searcher.search(question, k=searcher.candidates)}
+        assert found == {chunks["ids"][i] for i in nearest}, question
