@@ -166,8 +166,8 @@ class _Lexical:
             vectors.add(page["embeddings"])
         self.ids, self.texts, self.metas = ids, texts, metas
         # The dense side searches these exactly. Chroma's HNSW graph is approximate and differs from
-        # build to build (it inserts with several threads): among the BBC articles half the questions
-        # lost one of their 60 nearest chunks, and rebuilding the same articles changed answers.
+        # build to build (it inserts with several threads): among the BBC articles a quarter of the
+        # queries lost one of their 30 nearest chunks, and rebuilding the same articles changed answers.
         self.vectors = vectors.unit()
         corpus_terms = [
             analyzer.terms(f"{m.get('title', '')} {t}") for m, t in zip(metas, texts, strict=True)
