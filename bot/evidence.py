@@ -29,7 +29,7 @@ import numpy as np
 
 from bot.candidates import find_candidate
 from bot.numbers import numbers_in
-from bot.question import NEGATION, QUESTION_WORDS, Question
+from bot.question import NEGATION, QUESTION_WORDS, Question, item_count
 from index.embedding import TokenStates
 from index.search import Passage, QueryTerm, Searcher, near_matches, read_words, term_cosines
 from index.times import time_marks
@@ -115,7 +115,7 @@ class EvidenceScorer:
 
     def terms(self, text: str) -> list[Term]:
         """The question's content terms with their weights, one per distinct stem."""
-        return self.searcher.question_terms(text, skip=_SHAPE_WORDS)
+        return self.searcher.question_terms(text, skip=_SHAPE_WORDS | {item_count(text)})
 
     def score(
         self, question: Question, terms: list[Term], passages: list[Passage], extra: list[Term] | None = None
@@ -131,7 +131,7 @@ class EvidenceScorer:
         names_total = sum(t.weight for t in names) or 1.0
         qvec = self.searcher.question_vector(question.text)
         asked_times = time_marks(question.text)
-        asked_numbers = numbers_in(question.text, asked=True)
+        asked_numbers = numbers_in(question.text, asked=True) - numbers_in(item_count(question.text))
         states = self.searcher.token_states([question.text, *(p.text for p in passages)])
         pieces = _term_pieces(terms, states[0]) if states is not None else None
         # Earlier turns' terms match only exactly.

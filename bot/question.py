@@ -195,6 +195,10 @@ _OFFICE_NOUNS = (
     r"senator|senators|officials|ambassador|envoy|director|chairman"
 )
 _AUX = r"(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|may|might)"
+# "What two provincial capitals...?", "Which 3 treaties...?": how many items the question expects,
+# between the question word and its noun.
+_HOW_MANY = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+"
+_ITEM_COUNT = re.compile(rf"^\W*(?:in\s+)?(?:which|what)\s+(?P<count>{_HOW_MANY})", re.I)
 # "Which ministers...?", "Which Taliban commander...?": a question about an office (its holder,
 # or which one); bot/candidates.py answers it with a qualified office where no one is named.
 WHICH_OFFICE = re.compile(
@@ -227,7 +231,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "place",
         re.compile(
-            rf"^\W*where\b|\b(?:in which|in what|which|what) (?:\w+ )?(?:{_PLACE_NOUNS})\b"
+            rf"^\W*where\b|\b(?:in which|in what|which|what) (?:{_HOW_MANY})?(?:\w+ )?(?:{_PLACE_NOUNS})\b"
             # "What is the capital of Afghanistan?": a place, as "which city" is.
             r"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?capitals?\s+of\b",
             re.I,
@@ -265,7 +269,7 @@ TYPED_KINDS = frozenset({"person", "date", "place", "number", "frequency", "role
 # Taliban...".
 _LIST = re.compile(
     r"^\W*(?:(?:which|what)\s+(?!(?:does|happens|means|seems|goes|comes|remains|makes|looks)\b)"
-    r"(?:\w+\s+)?(?P<noun>[a-z]{3,}(?<![su]s)s)\s+"
+    rf"(?:{_HOW_MANY})?(?:\w+\s+)?(?P<noun>[a-z]{{3,}}(?<![su]s)s)\s+"
     r"(?!(?:of|the|a|an|its|their|his|her|our|this|these|those)\b)"
     r"|(?:name|list)\s+(?:the|all|every)\b|what\s+(?:are|were)\s+the\s+(?:\w+\s+)?[a-z]{3,}(?<![su]s)s\b)",
     re.I,
@@ -314,6 +318,13 @@ _FOLLOW_UP_START = re.compile(
 _PRONOUN = re.compile(
     r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|there|this|those|these)\b", re.I
 )
+
+
+def item_count(text: str) -> str:
+    """How many items a list question expects ("What two capitals...?" -> "two"): a count of
+    answers, not a word that the sentence naming one of them must hold."""
+    m = _ITEM_COUNT.match(text)
+    return m.group("count").strip().lower() if m and _LIST.search(text) else ""
 
 
 @dataclass(frozen=True)

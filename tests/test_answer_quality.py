@@ -17,7 +17,7 @@ from bot.extractive import ExtractiveAnswerer
 from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
 from bot.numbers import numbers_in
-from bot.question import Question
+from bot.question import Question, item_count
 from bot.quote import lacks_what_was_asked, sentences_to_quote
 from bot.settings import Settings
 from index.embedding import OnnxBertEmbedder, TokenStates, make_embedder
@@ -139,6 +139,24 @@ def test_a_list_question_quotes_a_sentence_for_each_item(seed: ExtractiveAnswere
     assert len(quoted) >= 2
     for city in ("Kunduz", "Lashkar Gah"):
         assert any(city in text for text, _ in quoted), answer.text
+
+
+def test_a_list_question_with_a_count_quotes_each_item(seed: ExtractiveAnswerer) -> None:
+    # "two" says how many capitals to name; the sentences that name them need not say "two".
+    answer = seed.answer("Which two cities did the Taliban enter on Sunday?")
+    assert answer.found
+    quoted = quotes(answer)
+    for city in ("Kunduz", "Maimana"):
+        assert any(city in text for text, _ in quoted), answer.text
+
+
+def test_a_count_between_the_question_word_and_its_noun_keeps_the_list() -> None:
+    for text in ("What two provincial capitals did the Taliban enter?", "Which 3 cities did they enter?"):
+        question = Question.parse(text)
+        assert (question.kind, question.is_list) == ("place", True), text
+    assert Question.parse("What three different ways are used?").is_list
+    assert item_count("What two provincial capitals did the Taliban enter?") == "two"
+    assert item_count("How many capitals did the Taliban enter?") == ""
 
 
 def test_the_dateline_is_where_the_story_was_filed_not_what_it_says(seed: ExtractiveAnswerer) -> None:
