@@ -212,7 +212,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
         "number",
         re.compile(
             r"\bhow (many|much|far|old|long(?! ago))\b|\bwhat (number|percentage|proportion|amount)\b"
-            rf"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+(?:\w+\s+)?(?:{_MEASURES})\b"
+            # "What is the population of Kunduz?", and with its owner first: "What is Kunduz's population?"
+            rf"|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|[\w.-]+(?:'s|’s))\s+(?:[\w’'-]+\s+)?(?:{_MEASURES})\b"
             # Typed as a search: "number of districts in Afghanistan".
             r"|^\W*(?:the\s+)?(?:number|amount|count)\s+of\b",
             re.I,
@@ -292,7 +293,8 @@ _FOCUS = [
     re.compile(r"^\W*how\s+many\s+((?:[\w’'-]+\s+){0,3}?(?!us\b)[\w’'-]+(?-i:s))\b", re.I),
     re.compile(
         r"^\W*(?:who|what)(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be|\s+has\s+been)\s+"
-        r"(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
+        r"(?:the|a|an|[\w.-]+(?:'s|’s))\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)"
+        r"(?:\s+(?:of|in|at|for|from|on|to|who|that)\b|\W*$)",
         re.I,
     ),
     # "What is the name of the Taliban's leader?": the holder named, not "name".

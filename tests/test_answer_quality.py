@@ -91,6 +91,7 @@ def test_a_question_in_other_words_than_the_article_is_answered(
         "When was the Taliban movement founded?",
         "How many civilians have died in the fighting?",  # numbers of soldiers, not civilians
         "Who commands the Taliban in Kunduz?",  # "American airstrikes" names no commander
+        "What is Kunduz's population?",  # a measure asked with its owner first is still a number
     ],
 )
 def test_what_the_article_does_not_say_is_refused(seed: ExtractiveAnswerer, question: str) -> None:
@@ -148,6 +149,12 @@ def test_a_list_question_with_a_count_quotes_each_item(seed: ExtractiveAnswerer)
     quoted = quotes(answer)
     for city in ("Kunduz", "Maimana"):
         assert any(city in text for text, _ in quoted), answer.text
+
+
+def test_a_measure_asked_with_its_owner_first_asks_for_a_number() -> None:
+    for text in ("What is Kunduz's population?", "What's the army's budget?"):
+        question = Question.parse(text)
+        assert question.kind == "number" and question.focus in text, text
 
 
 def test_a_count_between_the_question_word_and_its_noun_keeps_the_list() -> None:
