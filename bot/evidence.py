@@ -115,7 +115,8 @@ class EvidenceScorer:
 
     def terms(self, text: str) -> list[Term]:
         """The question's content terms with their weights, one per distinct stem."""
-        return self.searcher.question_terms(text, skip=_SHAPE_WORDS | {item_count(text)})
+        count = item_count(text)  # "two" in "Which two cities...?" shapes the question
+        return self.searcher.question_terms(text, skip=_SHAPE_WORDS | {count} if count else _SHAPE_WORDS)
 
     def score(
         self, question: Question, terms: list[Term], passages: list[Passage], extra: list[Term] | None = None
