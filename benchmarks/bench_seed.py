@@ -2,7 +2,7 @@
 our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used for
 training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
-added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh7` are six
+added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh8` are seven
 more) and a reworded set (the same facts asked in other words than the article's), first
 with seeds/ alone, then with the 2,127 BBC articles indexed beside it; and the dev and our sets
 together as chat users type them
@@ -46,6 +46,9 @@ QUESTION_FILES = {
     # A seventh (2026-12-02, third session): "@newsbot", "according to the article", lower case
     # without a question mark, a mayor and a death toll the article never gives.
     "fresh7": ROOT / "benchmarks" / "seed_questions_fresh7.jsonl",
+    # An eighth (2026-12-02, fourth session): "who's X" in lower case, "Besides X, who else ...?",
+    # "Since when ...?", a governor and a minister's name the article never gives.
+    "fresh8": ROOT / "benchmarks" / "seed_questions_fresh8.jsonl",
 }
 # The typing styles ask these (57 questions), as they did before the fresh set was written.
 STYLED = ("dev", "ours")
