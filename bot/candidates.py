@@ -197,7 +197,7 @@ def find_candidate(
             if not found:
                 return None
     if found:
-        return _nearest(found, anchors)
+        return (kind == "person" and _agent(found, sentence, question)) or _nearest(found, anchors)
     if kind == "person":  # a single surname after a title: "President Biden", "Gen. Miller"
         for titled in _TITLED_NAME.finditer(sentence):
             if titled.group(1).lower() not in asked:
@@ -206,12 +206,15 @@ def find_candidate(
         # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
         # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
         names: list[tuple[int, int]] = []
+        # A spinner's month ("In Could, Taliban forces entered...") is a time, not a name.
+        months = {m.end() for m in SPUN_MAY.finditer(sentence)}
         for proper in _PROPER.finditer(sentence):
             first = proper.group().split()[0].lower()
             if (
                 not _NOT_NAMES.match(proper.group())
                 and first not in _SENTENCE_STARTERS
                 and not _DEMONYM.match(sentence, proper.start())
+                and proper.end() not in months
                 # "To the west of Kunduz in Maimana": where, not who.
                 and not (
                     kind == "person"
@@ -235,7 +238,9 @@ def find_candidate(
                 if name and name.lower() not in asked:
                     names.append((proper.start(), proper.start() + len(name)))
         if names:  # the one where the question's words sit: "Taliqan, the capital of Takhar, a
-            return _nearest(names, anchors)  # province that neighbors Kunduz" -> Takhar
+            # province that neighbors Kunduz" -> Takhar; for "who did it", the verb's subject.
+            agent = _agent(names, sentence, question) if kind == "person" else None
+            return agent or _nearest(names, anchors)
     if kind == "person" and not holder:
         # No name, and none asked for: an office answers "who did they appoint?" ("a new acting
         # minister of defense"). Never "who is the police chief?" or "who leads the Taliban?":
@@ -244,9 +249,10 @@ def find_candidate(
         if office:
             return office.start(), office.end()
         # ...or a group of people: "Who surrendered?" -> "dozens of government troops surrendered".
-        groups = [g.span() for g in _GROUP.finditer(sentence) if g.group().lower() not in asked]
+        groups = [_qualified_group(sentence, g.span()) for g in _GROUP.finditer(sentence)]
+        groups = [g for g in groups if not _asked_group(sentence, g, asked)]
         if groups:
-            return _nearest(groups, anchors)
+            return _agent(groups, sentence, question) or _nearest(groups, anchors)
     if kind == "person" and WHICH_OFFICE.match(asked):
         # "Which ministers did the government appoint?" is answered by which office, where the
         # sentence names none holding it: "a new acting minister of defense". Not by the office
@@ -310,6 +316,49 @@ def _done_by(sentence: str, question: str) -> tuple[int, int] | None:
         return None
     start = verb.start() - len(clause) + subject.start()
     return start, start + len(subject.group().rstrip())
+
+
+def _qualified_group(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A group with the name that qualifies it: "Afghan forces", "Taliban fighters"."""
+    name = re.search(rf"{_CAP}\s+$", sentence[: span[0]])
+    if not name or name.group().strip().lower() in STOPWORDS | _SENTENCE_STARTERS:
+        return span  # "The forces", "However troops"
+    return name.start(), span[1]
+
+
+def _asked_group(sentence: str, span: tuple[int, int], asked: str) -> bool:
+    """The group is the question's own: "Taliban forces" when the question asks who pushed the
+    Taliban out, not who did it."""
+    words = sentence[span[0] : span[1]].lower().split()
+    if " ".join(words) in asked:
+        return True
+    qualifier = words[0] if len(words) == 2 and words[0] not in STOPWORDS else ""
+    return bool(qualifier) and re.search(rf"\b{re.escape(qualifier)}\b", asked) is not None
+
+
+# "Who pushed the Taliban out of Lashkar Gah?" asks who did it: the verb, to find its subject.
+_ACTIVE_WHO = re.compile(
+    r"^\W*who\s+(?:[a-z]+ly\s+)?(?!(?:is|was|has|does|says|said|told|tells)\b)(?P<verb>[a-z]{3,}?)(?:ed|es|s)\b",
+    re.I,
+)
+
+
+def _agent(spans: Sequence[tuple[int, int]], sentence: str, question: str) -> tuple[int, int] | None:
+    """For "Who VERBed ...?", the name or group nearest before the sentence's own VERB, in its
+    clause ("Afghan forces and U.S. airstrikes managed to push the insurgents back": not "the
+    insurgents"); None where the sentence lacks the verb or nothing stands before it."""
+    asked = _ACTIVE_WHO.match(question)
+    verb = asked and re.search(rf"\b{re.escape(asked['verb'].lower())}\w*", sentence, re.I)
+    if not verb:
+        return None
+    by = re.match(r"\W+(?:\w+\W+){0,3}?by\b", sentence[verb.end() :])
+    if by and _BE_BEFORE.search(sentence, 0, verb.start()):
+        # Said passively: "...before they were pushed back by American airstrikes".
+        after = [span for span in spans if span[0] >= verb.end()]
+        return min(after) if after else None
+    clause = max(sentence.rfind(mark, 0, verb.start()) for mark in ';:—–(“"')
+    before = [span for span in spans if clause < span[0] and span[1] <= verb.start()]
+    return max(before, key=lambda span: span[1]) if before else None
 
 
 # "Who was killed (by the Taliban)?", "Who were arrested?": not "Who was it defeated by?", which
@@ -414,6 +463,7 @@ def all_candidates(sentence: str, question: str, kind: str) -> list[str]:
 def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> Iterator[tuple[int, int]]:
     # "north" answers "where" or "which part", not "which capitals".
     directions = kind != "place" or bool(re.search(r"\bwhere\b|\b(?:part|region|area)s?\b", asked))
+    months = {m.end() for m in SPUN_MAY.finditer(sentence)} if kind == "person" else set()
     for m in pattern.finditer(sentence):
         group = 1 if kind == "place" and m.group(1) else 0
         if kind == "place" and not group and not directions:
@@ -438,6 +488,8 @@ def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> 
                 continue
             if (_NOT_NAMES.match(text) and len(text.split()) < 3) or _DATE_WORD.search(text):
                 continue  # "The Taliban", "Afghanistan Sunday"
+            if m.end() in months:
+                continue  # "In Could, Taliban forces entered...": a spinner's month
             if _PLACE_NAME.search(text):
                 continue  # "Faryab Province", "Gull Island": a place, whoever is asked for
         if text.lower() in asked:

@@ -419,6 +419,24 @@ def test_answer_candidates_skip_what_the_question_already_says() -> None:
     assert found is not None and cost[found[0] : found[1]] == "1,200"
 
 
+def test_who_did_it_is_the_subject_of_the_questions_verb() -> None:
+    ask = "Who pushed the Taliban out of Lashkar Gah?"
+    # Not the Taliban's own forces, nor the spinner's month ("In Could," is May), nor the place.
+    entered = "In Could, Taliban forces entered Lashkar Gah, the capital of Helmand Province."
+    assert find_candidate(entered, ask, "person") is None
+    # The name or group before the verb, not the one it was done to...
+    pushed = "Afghan forces and U.S. airstrikes managed to push the insurgents back."
+    assert span_of(pushed, find_candidate(pushed, ask, "person")) == "Afghan forces"
+    troops = "Then government troops pushed the insurgents back."
+    assert span_of(troops, find_candidate(troops, ask, "person")) == "government troops"
+    # ...and said passively, the one after "by".
+    taken = "Kunduz was taken by the Taliban before they were pushed back by American airstrikes."
+    assert span_of(taken, find_candidate(taken, ask, "person")) == "American"
+    # A question that is not about a deed keeps the nearest name.
+    fighting = find_candidate(pushed, "Who is fighting in Afghanistan?", "person")
+    assert span_of(pushed, fighting) == "Afghan forces"
+
+
 def test_the_times_a_sentence_is_pinned_to() -> None:
     assert time_marks("Kunduz was taken in 2015 and 2016.") == {"2015", "2016"}
     assert time_marks("Which city did they enter in May?") == {"may"}
