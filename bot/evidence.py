@@ -41,6 +41,10 @@ from index.times import time_marks
 SOFT_LOW, SOFT_HIGH = 0.4, 0.7
 _WH = frozenset("what which who whom whose when where why how".split())
 _SHAPE_WORDS = QUESTION_WORDS | _WH  # words that shape a question, not what it is about
+_TIME_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
 
 # The features each sentence gets, in the order the ranker model expects them.
 SENTENCE_FEATURES = (
@@ -117,6 +121,21 @@ class EvidenceScorer:
         """The question's content terms with their weights, one per distinct stem."""
         count = item_count(text)  # "two" in "Which two cities...?" shapes the question
         return self.searcher.question_terms(text, skip=_SHAPE_WORDS | {count} if count else _SHAPE_WORDS)
+
+    def on_topic(self, terms: list[Term], passages: list[Passage]) -> list[Passage]:
+        """The passages whose articles use some of the names the question asks about, when any
+        does. Among 2,000 other articles, "When did Biden announce the end of the war?" found a
+        sentence about Tony Blair ending a phoney war, from a story that never names Biden. A
+        passage may lack the name (it says "he"); its article does not. Months and days are no
+        such names ("on Saturday" is in many stories), nor numbers."""
+        names = [t for t in terms if t.name and t.seen and t.word.isalpha() and t.word not in _TIME_WORDS]
+        if not names or len({p.article for p in passages}) < 2:
+            return passages
+        using = [self.searcher.articles_using(t.stem) for t in names]
+        held = {p.article: sum(p.article in articles for articles in using) for p in passages}
+        if max(held.values()) == 0:
+            return passages
+        return [p for p in passages if held[p.article] > 0]
 
     def score(
         self, question: Question, terms: list[Term], passages: list[Passage], extra: list[Term] | None = None

@@ -93,6 +93,7 @@ class ExtractiveAnswerer:
         """Score every sentence of `passages`, choose one, and ask the model whether it answers."""
         parsed = Question.parse(question)
         terms = self.scorer.terms(question)
+        passages = self.scorer.on_topic(terms, passages)
         # A follow-up's earlier turn helps find the sentence, at half weight.
         extra = [t for t in self.scorer.terms(standalone) if t.stem not in {u.stem for u in terms}]
         analysis = Analysis(parsed, terms, self.scorer.score(parsed, terms, passages, extra))

@@ -283,7 +283,11 @@ QUESTION_WORDS = frozenset(
     "time date".split()
 )
 # A question that asks about what did not happen; evidence must say so too.
-NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|without|neither|nor|cannot)\b|n[’']t\b", re.I)
+# "with out" is "without" misspelt, as a synonym spinner writes it ("left with out the kind of
+# combat support").
+NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nobody|nothing|without|with\s+out(?![\w-])|neither|nor|cannot)\b|n[’']t\b", re.I
+)
 # The noun a typed question is about: "how many [elite government] forces did...", "who is the
 # [defense ministry] spokesman of...", "what is the [annual] budget of...". An answer must
 # speak of it: a number of something else, or a person in another role, does not answer.

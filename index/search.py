@@ -179,6 +179,7 @@ class _Lexical:
         self._by_article: dict[str, list[int]] | None = None
         self._titles: dict[str, str] | None = None
         self._capitalised_forms: frozenset[str] | None = None  # built on first use
+        self._articles_using: dict[str, frozenset[str]] = {}
         self._analyzer = analyzer
         self._words: dict[int, ChunkWords] = {}
         self.bm25 = imports.bm25s().BM25(csc_backend="numpy")
@@ -258,6 +259,17 @@ class _Lexical:
                         capitalised.add(w.lower())
             self._capitalised_forms = frozenset(capitalised - lower)
         return word in self._capitalised_forms
+
+    def articles_using(self, term: str) -> frozenset[str]:
+        """The articles that use the term in some chunk or in their headline."""
+        found = self._articles_using.get(term)
+        if found is None:
+            hits = np.flatnonzero(self.scores([term]) > 0) if term in self.df else np.zeros(0, dtype=np.int64)
+            found = frozenset(str(self.metas[int(i)]["article"]) for i in hits)
+            if len(self._articles_using) >= 4096:
+                self._articles_using.pop(next(iter(self._articles_using)))
+            self._articles_using[term] = found
+        return found
 
     def count(self, term: str) -> int:
         """How many chunks use the term (0: no indexed article does)."""
@@ -513,6 +525,11 @@ class Searcher:
             fused = {i: (1 - self.soft_weight) * fused[i] + self.soft_weight * soft[i] for i in pool}
         top = sorted(pool, key=lambda i: -fused[i])[:k]
         return [_passage(lexical, i, fused[i], dense.get(i, 0.0)) for i in top]
+
+    def articles_using(self, term: str) -> frozenset[str]:
+        """The articles that use `term` (a stem, as `question_terms` gives it) anywhere."""
+        with self.store.guard():
+            return self.lexical().articles_using(term)
 
     def article_ids(self) -> list[str]:
         with self.store.guard():

@@ -14,7 +14,15 @@ from bot import quote
 from bot.candidates import find_candidate
 from bot.evidence import Evidence
 from bot.extractive import ExtractiveAnswerer
-from bot.question import BadQuestion, Question, clean_question, core_question, is_follow_up, rewrite_follow_up
+from bot.question import (
+    NEGATION,
+    BadQuestion,
+    Question,
+    clean_question,
+    core_question,
+    is_follow_up,
+    rewrite_follow_up,
+)
 from index.articles import read_article_text
 from index.passage import Passage
 from index.search import Searcher, term_cosines
@@ -126,6 +134,15 @@ def test_follow_up_uses_the_conversation(answerer: ExtractiveAnswerer) -> None:
     follow = answerer.answer("and what did opponents want?", [first])
     assert follow.found and "sea wall" in follow.text
     assert "ferry" in follow.standalone
+
+
+def test_a_question_for_what_is_lacking_matches_without_however_spelt() -> None:
+    assert Question.parse("What will Afghan troops be left without?").negated
+    # The spun seed's "left with out the kind of combat support" says it; "with out-of-town
+    # visitors" does not.
+    assert NEGATION.search("Afghan troops shall be left with out the form of fight assist.")
+    assert not NEGATION.search("The city filled with out-of-town visitors.")
+    assert not NEGATION.search("They went with outside help.")
 
 
 def test_bad_questions_are_named() -> None:
@@ -758,6 +775,39 @@ def test_dense_side_finds_what_shares_no_word_with_the_question(articles: Path, 
     # The same search with BM25 alone never reaches it: the dense weight is what finds it.
     lexical_only = Searcher(hybrid.store, embedder, bm25_weight=1.0)
     assert "answer.txt" not in [p.article for p in lexical_only.search(question, 3)]
+
+
+def test_passages_from_articles_that_never_name_who_is_asked_about_are_set_aside(
+    articles: Path, data: Path
+) -> None:
+    write_news(
+        articles,
+        "biden.txt",
+        "Troops to leave",
+        "Troops are set to leave within weeks.",
+        "President Biden made his announcement in April.",
+        "The war will end by September.",
+    )
+    write_news(
+        articles,
+        "blair.txt",
+        "Election call",
+        "Tony Blair seems certain to end weeks of phoney war on Monday and announce an election.",
+    )
+    write_news(articles, "ferry.txt", "Ferry", "The ferry will end its winter service on Monday.")
+    searcher = synced(articles, data, HashEmbedder()).searcher()
+    scorer = ExtractiveAnswerer(searcher).scorer
+    question = "When did Biden announce the end of the war on Monday?"
+    passages = searcher.search(question, 5)
+    assert {p.article for p in passages} == {"biden.txt", "blair.txt", "ferry.txt"}
+    terms = scorer.terms(question)
+    # "Monday" is said in many stories; Biden only in his.
+    assert {p.article for p in scorer.on_topic(terms, passages)} == {"biden.txt"}
+    answer = ExtractiveAnswerer(searcher).answer(question)
+    assert answer.found and [c.article for c in answer.citations] == ["biden.txt"]
+    # A question naming no one the articles know is left to the ranker.
+    unnamed = scorer.terms("When will the war end?")
+    assert scorer.on_topic(unnamed, passages) == passages
 
 
 def test_a_dated_sentence_well_below_an_undated_best_match_is_quoted_for_a_when_question() -> None:
