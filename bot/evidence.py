@@ -14,7 +14,8 @@ Each sentence gets a few measured signals, none of which decides anything alone:
 - its passage's retrieval score and rank;
 - whether it holds the kind of thing asked for (a name, a date, a role, a reason...).
 The ranker model (`bot/answer_model.json`, `bot/answerability.py`) turns these into one score per
-sentence.
+sentence. Before any of it, passages from articles that never use a name the question asks about
+are set aside when another retrieved article does (`on_topic`).
 """
 
 from __future__ import annotations

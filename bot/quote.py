@@ -116,6 +116,16 @@ def sentences_to_quote(question: Question, evidence: Sequence[Evidence], chosen:
         )
         if neighbour is not None:
             picked.append(neighbour)
+    if question.kind == "reason" and len(picked) == 1 and chosen.candidate is None:
+        # "Why is this a harrowing moment for Afghanistan?": the best match says so again ("The
+        # setbacks come at a harrowing moment...") and gives no reason; news gives it next door
+        # ("American and international troops... are set to leave"). The neighbour that states
+        # one, else the better-scoring one.
+        beside = sorted(
+            (ev for ev in evidence if _neighbours(ev, chosen)),
+            key=lambda ev: (ev.candidate is None, -ev.score),
+        )
+        picked += beside[:1]
     return _in_reading_order(picked)
 
 

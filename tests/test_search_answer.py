@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -840,6 +841,41 @@ def test_a_dated_sentence_well_below_an_undated_best_match_is_quoted_for_a_when_
     # ...one further off is not the same event: nothing is completed.
     apart = Evidence(passage, 0, 2, far.start, far.end, far.candidate, far.matches, far.features, far.score)
     assert quote.lacks_what_was_asked(question, quote.sentences_to_quote(question, [undated, apart], undated))
+
+
+def test_a_why_question_gets_the_reason_beside_a_best_match_that_only_restates_it() -> None:
+    text = (
+        "Officials spoke in Kabul. "
+        "The setbacks come at a harrowing moment for Afghanistan. "
+        "International troops are set to leave the country in weeks. "
+        "The talks resume on Friday."
+    )
+    bounds = [0]
+    for mark in ("The setbacks", "International", "The talks"):
+        bounds.append(text.index(mark))
+    bounds.append(len(text))
+    spans = tuple((a, b - 1 if b < len(text) else b) for a, b in itertools.pairwise(bounds))
+    passage = Passage("c1", "a1", "T", "", "", text, 0, len(text), 1.0, sentences=spans)
+    question = Question.parse("Why is this a harrowing moment for Afghanistan?")
+    assert question.kind == "reason"
+
+    def sentence(i: int, score: float) -> Evidence:
+        start, end = spans[i]
+        found = find_candidate(text[start:end], question.text, question.kind)
+        return Evidence(passage, 0, i, start, end, found, np.ones(2), {"names_missing": 0.0}, score)
+
+    before, restates, after, apart = sentence(0, -3.0), sentence(1, 2.0), sentence(2, -2.5), sentence(3, -2.0)
+    assert restates.candidate is None
+    # The better-scoring neighbour goes with it, not the better-scoring sentence further off.
+    quoted = quote.sentences_to_quote(question, [before, restates, after, apart], restates)
+    assert [ev.index for ev in quoted] == [1, 2]
+    # A best match that gives a reason itself is quoted alone.
+    because = "The setbacks come at a harrowing moment because troops are leaving."
+    reason = Passage("c2", "a2", "T", "", "", because, 0, len(because), 1.0, sentences=((0, len(because)),))
+    found = find_candidate(because, question.text, question.kind)
+    alone = Evidence(reason, 0, 0, 0, len(because), found, np.ones(2), {"names_missing": 0.0}, 2.0)
+    assert found is not None
+    assert quote.sentences_to_quote(question, [alone, after], alone) == [alone]
 
 
 class _RandomEmbedder(HashEmbedder):
