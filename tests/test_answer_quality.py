@@ -18,7 +18,7 @@ from bot.llm import make_llm
 from bot.llm_answer import LLMAnswerer
 from bot.numbers import numbers_in
 from bot.question import Question, item_count
-from bot.quote import lacks_what_was_asked, sentences_to_quote
+from bot.quote import choose, lacks_what_was_asked, sentences_to_quote
 from bot.settings import Settings
 from index.embedding import OnnxBertEmbedder, TokenStates, make_embedder
 from index.indexer import Index
@@ -314,11 +314,23 @@ def test_an_answer_is_not_completed_from_an_article_about_another_place(
     """The seed names Kabul but no mayor; another article has a mayor, of Bristol."""
     answerer = _seed_among(tmp_path, seed, PLAIN_NEIGHBOURS)
     question = "Who is the mayor of Kabul?"
-    analysis = answerer.analyze(question, question, answerer.searcher.search(question, 5))
-    assert analysis.chosen is not None and analysis.chosen.passage.article != "mayor-row.txt"
-    # The Bristol article's mayor sentences score within reach, and hold a name: never quoted.
-    assert any(ev.passage.article == "mayor-row.txt" and ev.candidate for ev in analysis.evidence)
-    quoted = sentences_to_quote(analysis.question, analysis.evidence, analysis.chosen)
+    passages = answerer.searcher.search(question, 5)
+    assert any(p.article == "mayor-row.txt" for p in passages)
+    # The Bristol article never names Kabul: set aside before any sentence is scored...
+    terms = answerer.scorer.terms(question)
+    assert all(p.article != "mayor-row.txt" for p in answerer.scorer.on_topic(terms, passages))
+    analysis = answerer.analyze(question, question, passages)
+    assert all(ev.passage.article != "mayor-row.txt" for ev in analysis.evidence)
+    # ...and scored all the same, its mayor sentences, within reach and holding a name, are
+    # never quoted to complete an answer about Kabul.
+    parsed = Question.parse(question)
+    evidence = answerer.scorer.score(parsed, terms, passages)
+    for ev in evidence:
+        ev.score = answerer.model.ranker.logit(ev.features)
+    chosen = choose(parsed, evidence)
+    assert chosen is not None and chosen.passage.article != "mayor-row.txt"
+    assert any(ev.passage.article == "mayor-row.txt" and ev.candidate for ev in evidence)
+    quoted = sentences_to_quote(parsed, evidence, chosen)
     assert all(ev.passage.article != "mayor-row.txt" for ev in quoted), [ev.text for ev in quoted]
     assert not answerer.answer(question).found
 
