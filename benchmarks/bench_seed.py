@@ -2,7 +2,7 @@
 our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used for
 training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
-added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh8` are seven
+added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh9` are eight
 more) and a reworded set (the same facts asked in other words than the article's), first
 with seeds/ alone, then with the 2,127 BBC articles indexed beside it; and the dev and our sets
 together as chat users type them
@@ -49,6 +49,9 @@ QUESTION_FILES = {
     # An eighth (2026-12-02, fourth session): "who's X" in lower case, "Besides X, who else ...?",
     # "Since when ...?", a governor and a minister's name the article never gives.
     "fresh8": ROOT / "benchmarks" / "seed_questions_fresh8.jsonl",
+    # A ninth (same session, written then and run only on its final code): "whats", "How come...?",
+    # "Name the...", "List the...", "Quick one:", "any idea...", British "defence".
+    "fresh9": ROOT / "benchmarks" / "seed_questions_fresh9.jsonl",
 }
 # The typing styles ask these (57 questions), as they did before the fresh set was written.
 STYLED = ("dev", "ours")
