@@ -266,7 +266,7 @@ class _Lexical:
         if found is None:
             hits = np.flatnonzero(self.scores([term]) > 0) if term in self.df else np.zeros(0, dtype=np.int64)
             found = frozenset(str(self.metas[int(i)]["article"]) for i in hits)
-            if len(self._articles_using) >= 4096:
+            if len(self._articles_using) >= 1024:  # a common name's set holds hundreds of articles
                 self._articles_using.pop(next(iter(self._articles_using)))
             self._articles_using[term] = found
         return found
