@@ -206,8 +206,7 @@ def find_candidate(
         # A proper name with no preposition before it ("Sweden rationed petrol"), or for who: a
         # group or one name ("the Byzantines", "Rollo", "American airstrikes pushed them back").
         names: list[tuple[int, int]] = []
-        # A spinner's month ("In Could, Taliban forces entered...") is a time, not a name.
-        months = {m.end() for m in SPUN_MAY.finditer(sentence)}
+        months = _spun_month_ends(sentence)
         for proper in _PROPER.finditer(sentence):
             first = proper.group().split()[0].lower()
             if (
@@ -318,6 +317,11 @@ def _done_by(sentence: str, question: str) -> tuple[int, int] | None:
     return start, start + len(subject.group().rstrip())
 
 
+def _spun_month_ends(sentence: str) -> set[int]:
+    """Where a spinner's month ends ("In Could, Taliban forces entered..."): a time, not a name."""
+    return {m.end() for m in SPUN_MAY.finditer(sentence)}
+
+
 def _qualified_group(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
     """A group with the name that qualifies it: "Afghan forces", "Taliban fighters"."""
     name = re.search(rf"{_CAP}\s+$", sentence[: span[0]])
@@ -348,7 +352,7 @@ def _agent(spans: Sequence[tuple[int, int]], sentence: str, question: str) -> tu
     clause ("Afghan forces and U.S. airstrikes managed to push the insurgents back": not "the
     insurgents"); None where the sentence lacks the verb or nothing stands before it."""
     asked = _ACTIVE_WHO.match(question)
-    verb = asked and re.search(rf"\b{re.escape(asked['verb'].lower())}\w*", sentence, re.I)
+    verb = asked and re.search(rf"\b{re.escape(asked['verb'])}\w*", sentence, re.I)
     if not verb:
         return None
     by = re.match(r"\W+(?:\w+\W+){0,3}?by\b", sentence[verb.end() :])
@@ -463,7 +467,7 @@ def all_candidates(sentence: str, question: str, kind: str) -> list[str]:
 def _matches(pattern: re.Pattern[str], sentence: str, asked: str, kind: str) -> Iterator[tuple[int, int]]:
     # "north" answers "where" or "which part", not "which capitals".
     directions = kind != "place" or bool(re.search(r"\bwhere\b|\b(?:part|region|area)s?\b", asked))
-    months = {m.end() for m in SPUN_MAY.finditer(sentence)} if kind == "person" else set()
+    months = _spun_month_ends(sentence) if kind == "person" else set()
     for m in pattern.finditer(sentence):
         group = 1 if kind == "place" and m.group(1) else 0
         if kind == "place" and not group and not directions:

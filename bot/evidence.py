@@ -33,7 +33,7 @@ from bot.numbers import numbers_in
 from bot.question import NEGATION, QUESTION_WORDS, Question, item_count
 from index.embedding import TokenStates
 from index.search import Passage, QueryTerm, Searcher, near_matches, read_words, term_cosines
-from index.times import time_marks
+from index.times import MONTHS_AND_DAYS, time_marks
 
 # A question word's best counterpart in a sentence counts from LOW (nothing) to HIGH (a full
 # match), by cosine of MiniLM's contextual token states (late interaction, as in ColBERT). On the
@@ -42,10 +42,6 @@ from index.times import time_marks
 SOFT_LOW, SOFT_HIGH = 0.4, 0.7
 _WH = frozenset("what which who whom whose when where why how".split())
 _SHAPE_WORDS = QUESTION_WORDS | _WH  # words that shape a question, not what it is about
-_TIME_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
 
 # The features each sentence gets, in the order the ranker model expects them.
 SENTENCE_FEATURES = (
@@ -129,7 +125,7 @@ class EvidenceScorer:
         sentence about Tony Blair ending a phoney war, from a story that never names Biden. A
         passage may lack the name (it says "he"); its article does not. Months and days are no
         such names ("on Saturday" is in many stories), nor numbers."""
-        names = [t for t in terms if t.name and t.seen and t.word.isalpha() and t.word not in _TIME_WORDS]
+        names = [t for t in terms if t.name and t.seen and t.word.isalpha() and t.word not in MONTHS_AND_DAYS]
         if not names or len({p.article for p in passages}) < 2:
             return passages
         using = [self.searcher.articles_using(t.stem) for t in names]

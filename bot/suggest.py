@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from bot import prompts
 from bot.answer import Answerer
 from index.store import ArticleState
+from index.times import MONTHS_AND_DAYS
 
 log = logging.getLogger(__name__)
 TITLE_CHARS = 60  # a suggestion's label; the question itself goes in full
 # A run of capitalised words, inner particles allowed: "Time Warner", "Bank of England".
 _NAME = re.compile(r"[A-Z][\w’'&.-]*(?:\s+(?:of|de|van|von|al|the)?\s*[A-Z][\w’'&.-]*)*")
-_NOT_TOPICS = frozenset(
-    "the a an in on at and but for of to with by from as after before new how why what who when where "
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december".split()
+_NOT_TOPICS = MONTHS_AND_DAYS | frozenset(
+    "the a an in on at and but for of to with by from as after before new how why what who when where".split()
 )
 
 

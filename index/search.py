@@ -527,9 +527,10 @@ class Searcher:
         return [_passage(lexical, i, fused[i], dense.get(i, 0.0)) for i in top]
 
     def articles_using(self, term: str) -> frozenset[str]:
-        """The articles that use `term` (a stem, as `question_terms` gives it) anywhere."""
-        with self.store.guard():
-            return self.lexical().articles_using(term)
+        """The articles that use `term` (a stem, as `question_terms` gives it) anywhere, as of the
+        last search: the passages being scored come from that snapshot, and checking the store's
+        version again would cost a round trip per name to a Chroma server."""
+        return self.vocabulary().articles_using(term)
 
     def article_ids(self) -> list[str]:
         with self.store.guard():

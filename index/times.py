@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+# The names of months and days, lower case: words of time, never what a question is about.
+MONTHS_AND_DAYS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
 # Month names count only capitalised: "may" is a verb.
 _TIME_MARK = re.compile(
     r"\b(?:1[5-9]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
