@@ -2,7 +2,7 @@
 our own wider set (benchmarks/seed_questions.jsonl, written from the article, never used for
 training, but the answerer's rules were worked on against it), a fresh set
 (benchmarks/seed_questions_fresh.jsonl, written and measured before any change in the session that
-added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh9` are eight
+added it: the nearest thing we have to the held-out questions; `fresh2` to `fresh10` are nine
 more) and a reworded set (the same facts asked in other words than the article's), first
 with seeds/ alone, then with the 2,127 BBC articles indexed beside it; and the dev and our sets
 together as chat users type them
@@ -52,6 +52,9 @@ QUESTION_FILES = {
     # A ninth (same session, written then and run only on its final code): "whats", "How come...?",
     # "Name the...", "List the...", "Quick one:", "any idea...", British "defence".
     "fresh9": ROOT / "benchmarks" / "seed_questions_fresh9.jsonl",
+    # A tenth (2026-12-02, fifth session; measured first, blind): a misspelt name in lower case,
+    # "By whom...?", "Tell me about...", "Apart from X...", offices the article fills but never names.
+    "fresh10": ROOT / "benchmarks" / "seed_questions_fresh10.jsonl",
 }
 # The typing styles ask these (57 questions), as they did before the fresh set was written.
 STYLED = ("dev", "ours")
