@@ -195,6 +195,17 @@ def score_questions(rows: list[Row], ranker: LinearModel) -> tuple[np.ndarray, n
     return np.array(out, dtype=np.float64), np.array(typed_out, dtype=bool)
 
 
+def out_of_fold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """Each question's answerability probability from a model fitted on the other articles."""
+    p = np.zeros(len(x))
+    for g in sorted(set(groups)):
+        train_idx, test_idx = np.flatnonzero(groups != g), np.flatnonzero(groups == g)
+        fold_model = fit(x[train_idx], y[train_idx], features)
+        logits = [fold_model.logit(dict(zip(features, row, strict=True))) for row in x[test_idx]]
+        p[test_idx] = 1 / (1 + np.exp(-np.array(logits)))
+    return p
+
+
 def refusals(
     p: np.ndarray,
     coverage: np.ndarray,
@@ -276,15 +287,7 @@ def main() -> int:
     # 2. The topic check's threshold: a plain quantile of the real answerable questions.
     coverage_threshold = float(np.quantile(coverage[real & answerable], TOPIC_FALSE_REFUSAL))
     # 3. Answerability, leave one article out.
-    p_oof = np.zeros(len(rows))
-    for g in sorted(set(groups)):
-        train_idx, test_idx = np.flatnonzero(groups != g), np.flatnonzero(groups == g)
-        fold_model = fit(xq[train_idx][:, used], answerable[train_idx], ANSWERABILITY_FEATURES)
-        logits = [
-            fold_model.logit(dict(zip(ANSWERABILITY_FEATURES, row, strict=True)))
-            for row in xq[test_idx][:, used]
-        ]
-        p_oof[test_idx] = 1 / (1 + np.exp(-np.array(logits)))
+    p_oof = out_of_fold(xq[:, used], answerable, groups, ANSWERABILITY_FEATURES)
     if args.dump:
         import pickle
 
